@@ -1,0 +1,14 @@
+export { InvalidReplyError, InvalidRequestError } from './errors.js';
+export {
+  canReject,
+  type HookName,
+  hookNames,
+  isHookName,
+  isPreHook,
+  type PostHookName,
+  type PreHookName,
+} from './hook-name.js';
+export { limits } from './limits.js';
+export { parsePreReply, type PreReply } from './parse-pre-reply.js';
+export { type FieldSpec, requestFields } from './request-fields.js';
+export { type HookPayload, toPayload } from './to-payload.js';

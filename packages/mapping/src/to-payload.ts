@@ -1,0 +1,58 @@
+import { InvalidRequestError } from './errors.js';
+import type { HookName } from './hook-name.js';
+import { type FieldSpec, requestFields } from './request-fields.js';
+
+/** The public snake_case JSON body of a hook (DESIGN §3). */
+export type HookPayload = Record<string, string | number | string[]>;
+
+/**
+ * Validates a decoded request message of `hook` against DESIGN §6 and maps it to the public
+ * snake_case body: every field of the hook present, `node_count` a number, `node_ids` an array.
+ * Throws `InvalidRequestError` naming the first field that breaks a limit.
+ */
+export function toPayload(hook: HookName, request: object): HookPayload {
+  const message = request as Record<string, unknown>;
+  const payload: HookPayload = {};
+  for (const field of requestFields[hook]) {
+    payload[field.name] = checkField(field, message[field.key]);
+  }
+  return payload;
+}
+
+function checkField(field: FieldSpec, value: unknown): string | number | string[] {
+  switch (field.kind) {
+    case 'string':
+      return checkString(field.name, value ?? '', field.max, field.required);
+    case 'count':
+      return checkCount(field, value ?? 0);
+    case 'strings':
+      return checkStrings(field, value ?? []);
+  }
+}
+
+function checkString(name: string, value: unknown, max: number, required = false): string {
+  if (typeof value !== 'string') throw new InvalidRequestError(name, `${name} must be a string`);
+  if (required && value === '') throw new InvalidRequestError(name, `${name} is required`);
+  if (value.length > max) {
+    throw new InvalidRequestError(name, `${name} is ${value.length} characters long; at most ${max} are allowed`);
+  }
+  return value;
+}
+
+function checkCount(field: FieldSpec, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new InvalidRequestError(field.name, `${field.name} must be a non-negative integer`);
+  }
+  if (value > field.max) {
+    throw new InvalidRequestError(field.name, `${field.name} is ${value}; at most ${field.max} is allowed`);
+  }
+  return value;
+}
+
+function checkStrings(field: FieldSpec, value: unknown): string[] {
+  if (!Array.isArray(value)) throw new InvalidRequestError(field.name, `${field.name} must be a list of strings`);
+  if (value.length > field.max) {
+    throw new InvalidRequestError(field.name, `${field.name} has ${value.length} entries; at most ${field.max} are allowed`);
+  }
+  return value.map((entry, index) => checkString(`${field.name}[${index}]`, entry, 256));
+}
