@@ -1,0 +1,16 @@
+/**
+ * The wait before the attempt after attempt number `attempt` (1-based), in ms: the schedule's
+ * entry with ±10 % jitter, or the integrator's `Retry-After` when that is later; undefined
+ * when `attempt` was the last one.
+ */
+export function nextAttemptDelay(
+  schedule: readonly number[],
+  attempt: number,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number | undefined {
+  const base = schedule[attempt - 1];
+  if (base === undefined) return undefined;
+  const jittered = Math.round(base * (0.9 + 0.2 * random()));
+  return Math.max(jittered, retryAfterMs ?? 0);
+}

@@ -1,0 +1,106 @@
+import type { handleUnaryCall, Server, ServerUnaryCall } from '@grpc/grpc-js';
+import type { NewDelivery } from '@ccx-hook/delivery';
+import type { Logger } from '@ccx-hook/hook-client';
+import { InvalidRequestError, type PostHookName, type PreHookName, toPayload } from '@ccx-hook/mapping';
+import { HookServiceService, type HookServiceServer } from '@ccx-hook/proto';
+import { shuttingDown, toGrpcStatus } from './grpc-status.js';
+import type { PreDecision } from './pre-decision.js';
+import type { PreHookCaller } from './pre-hook-caller.js';
+import type { HooksSettings } from './server-options.js';
+
+/** Where post- hooks are queued: resolves with the delivery id once it is durably stored. */
+export interface Outbox {
+  enqueue(delivery: NewDelivery): Promise<string>;
+}
+
+/** Options of `HookService`. */
+export interface HookServiceOptions {
+  hooks: HooksSettings;
+  preHooks: PreHookCaller;
+  outbox: Outbox;
+  logger: Logger;
+}
+
+const maxIdempotencyKey = 256;
+
+/**
+ * The gRPC `ccx.hook.v1.HookService`: validates each request, maps it to the hook's public
+ * body, then asks the integrator (pre- hooks) or durably queues the delivery (post- hooks).
+ */
+export class HookService {
+  private closing = false;
+
+  constructor(private readonly options: HookServiceOptions) {}
+
+  /** Adds the eight RPCs to `server`. */
+  addToServer(server: Pick<Server, 'addService'>): void {
+    const implementation: HookServiceServer = {
+      preCreateCluster: this.pre('pre-create-cluster'),
+      postCreateCluster: this.post('post-create-cluster'),
+      preAddNode: this.pre('pre-add-node'),
+      postAddNode: this.post('post-add-node'),
+      preRemoveNode: this.pre('pre-remove-node'),
+      postRemoveNode: this.post('post-remove-node'),
+      preDeleteCluster: this.pre('pre-delete-cluster'),
+      postDeleteCluster: this.post('post-delete-cluster'),
+    };
+    server.addService(HookServiceService, implementation);
+  }
+
+  /** From now on every call is answered `UNAVAILABLE`; calls already running finish. */
+  close(): void {
+    this.closing = true;
+  }
+
+  private pre(hook: PreHookName): handleUnaryCall<object, PreDecision> {
+    return this.unary(hook, (request, call) => {
+      const deadline = call.getDeadline();
+      const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+      return this.options.preHooks.decide(hook, toPayload(hook, request), deadlineMs);
+    });
+  }
+
+  private post(hook: PostHookName): handleUnaryCall<object, { deliveryId: string }> {
+    return this.unary(hook, async (request, call) => {
+      const payload = toPayload(hook, request);
+      if (!this.options.hooks[hook].url) return { deliveryId: '' };
+      const deliveryId = await this.options.outbox.enqueue({
+        hook,
+        clusterId: String(payload.cluster_id),
+        payload: JSON.stringify(payload),
+        idempotencyKey: idempotencyKey(call),
+      });
+      this.options.logger.info('post- hook queued', { hook, cluster_id: payload.cluster_id, delivery_id: deliveryId });
+      return { deliveryId };
+    });
+  }
+
+  private unary<Response>(
+    hook: string,
+    handle: (request: object, call: ServerUnaryCall<object, Response>) => Promise<Response>,
+  ): handleUnaryCall<object, Response> {
+    return (call, callback) => {
+      if (this.closing) {
+        callback(shuttingDown);
+        return;
+      }
+      handle(call.request, call).then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(toGrpcStatus(error, this.options.logger, { hook })),
+      );
+    };
+  }
+}
+
+function idempotencyKey(call: ServerUnaryCall<object, unknown>): string | undefined {
+  const [value] = call.metadata.get('idempotency-key');
+  if (value === undefined) return undefined;
+  const key = String(value);
+  if (key === '' || key.length > maxIdempotencyKey) {
+    throw new InvalidRequestError(
+      'idempotency-key',
+      `idempotency-key metadata must be 1 to ${maxIdempotencyKey} characters long`,
+    );
+  }
+  return key;
+}

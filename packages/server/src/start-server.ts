@@ -1,0 +1,80 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import type { HookClient, Logger } from '@ccx-hook/hook-client';
+import { CircuitBreaker, type CircuitBreakerOptions } from '@ccx-hook/hook-client';
+import { protoPath } from '@ccx-hook/proto';
+import { HookService, type Outbox } from './hook-service.js';
+import { PreHookCaller } from './pre-hook-caller.js';
+import type { HooksSettings, PreHookPolicy } from './server-options.js';
+
+/** Options of `startServer`. */
+export interface ServerOptions {
+  /** `host:port` to listen on; port 0 picks a free port. */
+  address: string;
+  hooks: HooksSettings;
+  preHooks: PreHookPolicy;
+  breaker?: CircuitBreakerOptions;
+  client: HookClient;
+  outbox: Outbox;
+  logger: Logger;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  /** The port it listens on. */
+  port: number;
+  /**
+   * Refuses new calls (`UNAVAILABLE`), answers the ones in flight for up to `graceMs`, then
+   * closes every connection.
+   */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+const serviceName = 'ccx.hook.v1.HookService';
+
+/**
+ * Starts the gRPC server with the HookService, `grpc.health.v1.Health` and server reflection.
+ * Messages over 1 MiB are refused. Rejects when the address cannot be bound.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const server = new Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
+  const preHooks = new PreHookCaller({
+    client: options.client,
+    breaker: new CircuitBreaker(options.breaker),
+    hooks: options.hooks,
+    policy: options.preHooks,
+    logger: options.logger,
+  });
+  const hookService = new HookService({ hooks: options.hooks, preHooks, outbox: options.outbox, logger: options.logger });
+  hookService.addToServer(server);
+  const health = new HealthImplementation({ '': 'SERVING', [serviceName]: 'SERVING' });
+  health.addToServer(server);
+  new ReflectionService(loadSync([protoPath, healthProtoPath])).addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(options.address, ServerCredentials.createInsecure(), (error, boundPort) =>
+      error ? reject(error) : resolve(boundPort),
+    );
+  });
+
+  return {
+    port,
+    async shutdown(graceMs: number) {
+      hookService.close();
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus(serviceName, 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}
