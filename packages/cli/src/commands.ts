@@ -1,0 +1,108 @@
+/** One option of a command. */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  description: string;
+  /** Placeholder of the value in help, e.g. `<file>`. */
+  value?: string;
+}
+
+/** One command: its usage, its positional arguments and its options. */
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  /** Positional arguments as shown in usage, e.g. `<hook> '<json>'`. */
+  arguments: string;
+  minArguments: number;
+  maxArguments: number;
+  options: Record<string, OptionSpec>;
+  /** Extra lines of help: examples, notes. */
+  notes?: string;
+}
+
+const help: OptionSpec = { type: 'boolean', description: 'show this help' };
+const config: OptionSpec = { type: 'string', value: '<file>', description: 'JSON configuration file (or CCX_HOOK_CONFIG)' };
+
+/** The commands of the CLI; `configFlags` are the configuration keys `serve` and `local-server` take as flags. */
+export function commandSpecs(configFlags: Record<string, OptionSpec>): CommandSpec[] {
+  return [
+    {
+      name: 'serve',
+      summary: 'run the service from configuration (the default command)',
+      arguments: '',
+      minArguments: 0,
+      maxArguments: 0,
+      options: { help, config, ...configFlags },
+      notes: 'Every flag is also a CCX_HOOK_<KEY> environment variable, e.g. CCX_HOOK_HOOKS_URL.',
+    },
+    {
+      name: 'local-server',
+      summary: 'run the service for local development against an HTTP server',
+      arguments: '[target]',
+      minArguments: 0,
+      maxArguments: 1,
+      options: { help, config, ...configFlags },
+      notes:
+        'target is a URL or host[:port] (default http://127.0.0.1:8080). Listens on loopback only,\n' +
+        'logs for humans, keeps its store under ./.data/.',
+    },
+    {
+      name: 'mock-hooks',
+      summary: 'run an HTTP receiver that prints each hook and approves it',
+      arguments: '',
+      minArguments: 0,
+      maxArguments: 0,
+      options: {
+        help,
+        host: { type: 'string', value: '<host>', description: 'interface to listen on (default 127.0.0.1)' },
+        port: { type: 'string', value: '<port>', description: 'port to listen on (default 8080; 0 picks one)' },
+        reject: { type: 'string', value: '<reason>', description: 'reject pre-create-cluster and pre-add-node' },
+        'fail-ratio': { type: 'string', value: '<0..1>', description: 'answer this fraction of hooks with HTTP 500' },
+        latency: { type: 'string', value: '<duration>', description: 'wait this long before answering, e.g. 250ms' },
+        secret: { type: 'string', value: '<whsec_…>', description: 'verify signatures (comma-separated secrets)' },
+        record: { type: 'string', value: '<file>', description: 'append every hook as a JSON line to this file' },
+      },
+    },
+    {
+      name: 'test-client',
+      summary: 'call the running service over gRPC and print the response',
+      arguments: "<hook> '<json>'",
+      minArguments: 2,
+      maxArguments: 2,
+      options: {
+        help,
+        config,
+        address: { type: 'string', value: '<host:port>', description: 'service address (default: grpc.address)' },
+        timeout: { type: 'string', value: '<duration>', description: 'deadline of the call (default 30s)' },
+        'idempotency-key': { type: 'string', value: '<key>', description: 'send idempotency-key metadata' },
+      },
+      notes:
+        '<hook> is pre-add-node, pre_add_node or PreAddNode; a bare event (add_node) means its pre- hook.\n' +
+        'The JSON uses the protobuf JSON mapping (camelCase). Example:\n' +
+        `  ccx-hook-service test-client add_node '{"clusterId":"1","cloud":"c1","nodeCount":1,"instanceType":"i1","authId":"a1"}'`,
+    },
+  ];
+}
+
+/** The help of one command. */
+export function commandHelp(program: string, command: CommandSpec): string {
+  const width = Math.max(...Object.entries(command.options).map(([name, o]) => name.length + (o.value?.length ?? 0)));
+  const options = Object.entries(command.options).map(([name, option]) => {
+    const left = `--${name}${option.value ? ` ${option.value}` : ''}`;
+    return `  ${left.padEnd(width + 4)}${option.description}`;
+  });
+  const usage = `Usage: ${program} ${command.name}${command.arguments ? ` ${command.arguments}` : ''} [options]`;
+  return [usage, '', command.summary, ...(command.notes ? ['', command.notes] : []), '', 'Options:', ...options].join('\n');
+}
+
+/** The help of the whole program. */
+export function programHelp(program: string, commands: CommandSpec[]): string {
+  const lines = commands.map((command) => `  ${`${command.name} ${command.arguments}`.padEnd(28)}${command.summary}`);
+  return [
+    `Usage: ${program} [command] [options]`,
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    `Run "${program} <command> --help" for a command's options. Exit status: 0 success, 1 failure, 2 usage error.`,
+  ].join('\n');
+}

@@ -1,0 +1,6 @@
+export { type CommandSpec, commandSpecs, type OptionSpec } from './commands.js';
+export { CommandError, UsageError } from './errors.js';
+export { parseDuration } from './parse-duration.js';
+export { resolveHook } from './resolve-hook.js';
+export { type CliApp, type CliOutput, type ConfigArguments, runCli } from './run-cli.js';
+export { callHook, type TestCall } from './test-client.js';

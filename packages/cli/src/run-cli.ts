@@ -1,0 +1,163 @@
+import { parseArgs } from 'node:util';
+import type { HookName } from '@ccx-hook/mapping';
+import type { MockHooksOptions } from '@ccx-hook/mock-hooks';
+import { type CommandSpec, commandHelp, commandSpecs, type OptionSpec, programHelp } from './commands.js';
+import { CommandError, UsageError } from './errors.js';
+import { parseDuration } from './parse-duration.js';
+import { resolveHook } from './resolve-hook.js';
+import { callHook } from './test-client.js';
+
+/** Configuration given on the command line: the file and `--<key>` flags. */
+export interface ConfigArguments {
+  configFile?: string;
+  /** Flag name (`grpc-address`) to value. */
+  flags: Record<string, string>;
+}
+
+/** What the app does for each command; the CLI parses, validates, prints and sets the exit status. */
+export interface CliApp {
+  /** The program name in help and errors. */
+  program: string;
+  version: string;
+  /** The configuration keys that `serve` and `local-server` accept as flags. */
+  configFlags: Record<string, OptionSpec>;
+  /** Runs the service until it is stopped. */
+  serve(config: ConfigArguments): Promise<void>;
+  /** Runs the service for local development against `target` until it is stopped. */
+  localServer(target: string | undefined, config: ConfigArguments): Promise<void>;
+  /** Runs the mock receiver until it is stopped. */
+  mockHooks(options: MockHooksOptions): Promise<void>;
+  /** The address `test-client` calls when `--address` is not given. */
+  serviceAddress(config: ConfigArguments): string;
+}
+
+/** Where the CLI writes. */
+export interface CliOutput {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processOutput: CliOutput = {
+  stdout: (text) => process.stdout.write(`${text}\n`),
+  stderr: (text) => process.stderr.write(`${text}\n`),
+};
+
+/**
+ * Runs the command line `argv` (without node and the script) and resolves with the exit
+ * status: 0 success, 1 failure, 2 usage error. Errors are one line on stderr.
+ */
+export async function runCli(argv: string[], app: CliApp, output: CliOutput = processOutput): Promise<number> {
+  const commands = commandSpecs(app.configFlags);
+  try {
+    if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+      output.stdout(programHelp(app.program, commands));
+      return 0;
+    }
+    if (argv[0] === '--version') {
+      output.stdout(app.version);
+      return 0;
+    }
+    const named = commands.find((command) => command.name === argv[0]);
+    if (!named && argv[0] !== undefined && !argv[0].startsWith('-')) {
+      throw new UsageError(`unknown command "${argv[0]}"; run "${app.program} --help" for the commands`);
+    }
+    const command = named ?? commands[0]!;
+    const { values, positionals } = parse(command, named ? argv.slice(1) : argv);
+    if (values.help) {
+      output.stdout(commandHelp(app.program, command));
+      return 0;
+    }
+    await run(command.name, values, positionals, app, output);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      output.stderr(`${app.program}: ${error.message}`);
+      return 2;
+    }
+    output.stderr(`${app.program}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(command: CommandSpec, args: string[]): { values: Values; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: Object.fromEntries(Object.entries(command.options).map(([name, option]) => [name, { type: option.type }])),
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(`${command.name}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const { values, positionals } = parsed;
+  if (!values.help && (positionals.length < command.minArguments || positionals.length > command.maxArguments)) {
+    throw new UsageError(`usage: ${command.name} ${command.arguments || '(no arguments)'}`.trimEnd());
+  }
+  return { values, positionals };
+}
+
+async function run(name: string, values: Values, positionals: string[], app: CliApp, output: CliOutput): Promise<void> {
+  const config = configArguments(values);
+  switch (name) {
+    case 'serve':
+      return app.serve(config);
+    case 'local-server':
+      return app.localServer(positionals[0], config);
+    case 'mock-hooks':
+      return app.mockHooks(mockHooksOptions(values));
+    case 'test-client': {
+      const hook: HookName = resolveHook(positionals[0]!);
+      const response = await callHook({
+        address: stringValue(values.address) ?? app.serviceAddress(config),
+        hook,
+        json: positionals[1]!,
+        timeoutMs: duration('timeout', stringValue(values.timeout) ?? '30s'),
+        idempotencyKey: stringValue(values['idempotency-key']),
+      });
+      output.stdout(JSON.stringify(response, null, 2));
+      return;
+    }
+  }
+}
+
+function configArguments(values: Values): ConfigArguments {
+  const flags: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value === 'string' && name !== 'config' && name !== 'address' && name !== 'timeout') flags[name] = value;
+  }
+  return { configFile: stringValue(values.config), flags };
+}
+
+function mockHooksOptions(values: Values): MockHooksOptions {
+  const port = stringValue(values.port);
+  const failRatio = stringValue(values['fail-ratio']);
+  const latency = stringValue(values.latency);
+  if (port !== undefined && !/^\d+$/.test(port)) throw new CommandError(`--port must be a port number, got "${port}"`);
+  if (failRatio !== undefined && !(Number(failRatio) >= 0 && Number(failRatio) <= 1)) {
+    throw new CommandError(`--fail-ratio must be a number from 0 to 1, got "${failRatio}"`);
+  }
+  const secret = stringValue(values.secret);
+  return {
+    host: stringValue(values.host),
+    port: port === undefined ? undefined : Number(port),
+    reject: stringValue(values.reject),
+    failRatio: failRatio === undefined ? undefined : Number(failRatio),
+    latencyMs: latency === undefined ? undefined : duration('latency', latency),
+    secrets: secret?.split(',').map((part) => part.trim()),
+    recordFile: stringValue(values.record),
+  };
+}
+
+function duration(flag: string, text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new CommandError(`--${flag} must be a duration like 250ms, 5s or 2m, got "${text}"`);
+  return ms;
+}
+
+function stringValue(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
