@@ -53,7 +53,7 @@ export class HookService {
   }
 
   private pre(hook: PreHookName): handleUnaryCall<object, PreDecision> {
-    return this.unary(hook, (request, call) => {
+    return this.unary(hook, async (request, call) => {
       const deadline = call.getDeadline();
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
       return this.options.preHooks.decide(hook, toPayload(hook, request), deadlineMs);
@@ -84,7 +84,10 @@ export class HookService {
         callback(shuttingDown);
         return;
       }
-      handle(call.request, call).then(
+      // A handler that throws synchronously still answers with a status.
+      Promise.resolve()
+        .then(() => handle(call.request, call))
+        .then(
         (response) => callback(null, response),
         (error: unknown) => callback(toGrpcStatus(error, this.options.logger, { hook })),
       );

@@ -1,0 +1,110 @@
+import { hookNames } from '@ccx-hook/mapping';
+import type { Schema } from 'convict';
+
+/** Defaults that differ between `serve` and `local-server`. */
+export interface SchemaDefaults {
+  grpcAddress: string;
+  logFormat: 'json' | 'pretty';
+  storeUrl: string;
+}
+
+/** The defaults of `serve`. */
+export const serveDefaults: SchemaDefaults = {
+  grpcAddress: '0.0.0.0:50051',
+  logFormat: 'json',
+  storeUrl: 'sqlite:./.data/deliveries.db',
+};
+
+const defaultRejection = 'The request could not be checked with the provider. Please try again later.';
+
+/** `CCX_HOOK_<KEY>`: dots and dashes become `_`, upper case. */
+export const envName = (key: string) => `CCX_HOOK_${key.replace(/[.-]/g, '_').toUpperCase()}`;
+
+/** `--<key>`: dots and underscores become `-`. */
+export const flagName = (key: string) => key.replace(/[._]/g, '-');
+
+type Leaf = { doc: string; format: unknown; default: unknown; sensitive?: boolean; nullable?: boolean };
+
+function perHookKeys(): Record<string, Record<string, Leaf>> {
+  return Object.fromEntries(
+    hookNames.map((hook) => {
+      const keys: Record<string, Leaf> = {
+        url: { doc: `URL of ${hook} (default: hooks.url + "/${hook}")`, format: 'http-url', default: '' },
+        enabled: { doc: `whether ${hook} is called`, format: Boolean, default: true },
+        timeout: {
+          doc: `time limit of one attempt of ${hook} (default: hooks.timeout or delivery.timeout)`,
+          format: 'optional-duration',
+          default: null,
+          nullable: true,
+        },
+      };
+      if (hook === 'pre-create-cluster' || hook === 'pre-add-node') {
+        keys.failure_policy = {
+          doc: `what ${hook} answers when the integrator cannot be asked`,
+          format: ['fail-closed', 'fail-open'],
+          default: 'fail-closed',
+        };
+      }
+      return [hook, keys];
+    }),
+  );
+}
+
+/** The configuration schema (DESIGN §9); every key gets its `CCX_HOOK_*` variable. */
+export function configSchema(defaults: SchemaDefaults): Schema<Record<string, unknown>> {
+  const tree = {
+    grpc: {
+      address: { doc: 'gRPC listen address', format: 'address', default: defaults.grpcAddress },
+    },
+    hooks: {
+      url: { doc: 'base URL of the integrator; each hook is POSTed to <url>/<hook-name>', format: 'http-url', default: '' },
+      secret: { doc: 'Standard Webhooks secrets whsec_…, comma-separated', format: String, default: '', sensitive: true },
+      secret_file: { doc: 'file holding secrets, comma- or newline-separated', format: String, default: '' },
+      timeout: { doc: 'time limit of one pre- hook attempt', format: 'duration', default: '5s' },
+      budget: { doc: 'total time of a pre- hook, retries included', format: 'duration', default: '10s' },
+      deadline_margin: { doc: 'time kept free before the caller\'s deadline', format: 'duration', default: '100ms' },
+      rejection_message: { doc: 'reason of a fail-closed rejection', format: String, default: defaultRejection },
+      breaker_threshold: { doc: 'consecutive failures that open an endpoint\'s circuit', format: 'positive', default: 5 },
+      breaker_cooldown: { doc: 'how long an open circuit fails fast', format: 'duration', default: '30s' },
+      ...perHookKeys(),
+    },
+    store: {
+      url: { doc: 'delivery store: sqlite:<path>', format: String, default: defaults.storeUrl },
+    },
+    delivery: {
+      timeout: { doc: 'time limit of one post- hook attempt', format: 'duration', default: '15s' },
+      concurrency: { doc: 'post- hook attempts in flight at most', format: 'positive', default: 16 },
+      retention: { doc: 'how long delivered rows are kept', format: 'duration', default: '7d' },
+      schedule: { doc: 'waits before each retry', format: 'duration-list', default: '5s,5m,30m,2h,5h,10h,14h,20h,24h' },
+    },
+    shutdown: {
+      grace: { doc: 'how long in-flight calls and attempts may finish at shutdown', format: 'duration', default: '10s' },
+    },
+    log: {
+      level: { doc: 'log level', format: ['error', 'warn', 'info', 'debug'], default: 'info' },
+      format: { doc: 'log format', format: ['json', 'pretty'], default: defaults.logFormat },
+    },
+  };
+  return withNames(tree, '') as Schema<Record<string, unknown>>;
+}
+
+/** Adds `env` and `arg` to every leaf of the tree. */
+function withNames(node: Record<string, unknown>, prefix: string): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(node).map(([name, child]) => {
+      const key = prefix ? `${prefix}.${name}` : name;
+      const value = child as Record<string, unknown>;
+      if ('doc' in value) return [name, { ...value, env: envName(key), arg: flagName(key) }];
+      return [name, withNames(value, key)];
+    }),
+  );
+}
+
+/** Every leaf key of the schema with its doc, for `--help` and flag parsing. */
+export function configKeys(schema: Record<string, unknown>, prefix = ''): Array<{ key: string; doc: string }> {
+  return Object.entries(schema).flatMap(([name, child]) => {
+    const key = prefix ? `${prefix}.${name}` : name;
+    const value = child as Record<string, unknown>;
+    return 'doc' in value ? [{ key, doc: String(value.doc) }] : configKeys(value, key);
+  });
+}

@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import convict from 'convict';
+import { decodeSecret } from '@ccx-hook/hook-client';
+import { canReject, type HookName, hookNames, isPreHook } from '@ccx-hook/mapping';
+import type { HookSettings } from '@ccx-hook/server';
+import { addConfigFormats } from './config-formats.js';
+import { configKeys, configSchema, envName, flagName, type SchemaDefaults } from './config-schema.js';
+import { ConfigError } from './errors.js';
+import type { ServiceConfig } from './service-config.js';
+
+/** Where configuration comes from, in increasing priority after the defaults. */
+export interface ConfigSources {
+  /** A JSON file (`--config`); defaults to `CCX_HOOK_CONFIG`. */
+  configFile?: string;
+  /** The environment (`CCX_HOOK_*`). */
+  env: NodeJS.ProcessEnv;
+  /** Command-line flags by flag name (`grpc-address`). */
+  flags: Record<string, string>;
+  defaults: SchemaDefaults;
+}
+
+const configFileVariable = 'CCX_HOOK_CONFIG';
+
+/**
+ * Loads and validates the configuration: defaults, then the file, then `CCX_HOOK_*`
+ * variables, then flags. Throws `ConfigError` with one line naming the key, the bad value and
+ * what is expected.
+ */
+export function loadConfig(sources: ConfigSources): ServiceConfig {
+  addConfigFormats();
+  const schema = configSchema(sources.defaults);
+  const keys = configKeys(schema);
+  checkEnvironment(sources.env, keys.map(({ key }) => envName(key)));
+  const config = convict(schema, { env: sources.env, args: [] });
+  try {
+    const file = sources.configFile ?? sources.env[configFileVariable];
+    if (file) config.loadFile(file);
+    const byFlag = new Map(keys.map(({ key }) => [flagName(key), key]));
+    for (const [flag, value] of Object.entries(sources.flags)) {
+      const key = byFlag.get(flag);
+      if (!key) throw new ConfigError(`unknown flag --${flag}`);
+      config.set(key, value);
+    }
+    config.validate({ allowed: 'strict' });
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`invalid configuration: ${describe((error as Error).message)}`);
+  }
+  return toServiceConfig((key) => config.get(key as never) as unknown);
+}
+
+/** A typo in a variable name must not be silently ignored. */
+function checkEnvironment(env: NodeJS.ProcessEnv, known: string[]): void {
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('CCX_HOOK_') && name !== configFileVariable && !known.includes(name)) {
+      throw new ConfigError(`invalid configuration: unknown environment variable ${name}`);
+    }
+  }
+}
+
+/** Convict's first error line, with the key's environment variable named next to it. */
+function describe(message: string): string {
+  const line = message.split('\n')[0]!.replace(/^configuration param '([^']+)' not declared in the schema$/, '$1: unknown key');
+  const key = /^([a-z_.-]+): /.exec(line)?.[1];
+  return key ? line.replace(`${key}: `, `${key} (${envName(key)}): `) : line;
+}
+
+function toServiceConfig(get: (key: string) => unknown): ServiceConfig {
+  const text = (key: string) => String(get(key));
+  const ms = (key: string) => get(key) as number;
+  const secrets = readSecrets(text('hooks.secret'), text('hooks.secret_file'));
+  const storeUrl = text('store.url');
+  if (!/^sqlite:.+/.test(storeUrl)) {
+    throw new ConfigError(`invalid configuration: store.url (CCX_HOOK_STORE_URL): must be sqlite:<path>: value was "${storeUrl}"`);
+  }
+  const hookSettings = (hook: HookName): HookSettings => {
+    const base = text('hooks.url').replace(/\/+$/, '');
+    const url = text(`hooks.${hook}.url`) || (base ? `${base}/${hook}` : '');
+    const timeout = get(`hooks.${hook}.timeout`) as number | null;
+    return {
+      url: get(`hooks.${hook}.enabled`) && url ? url : undefined,
+      failurePolicy: canReject(hook) ? (text(`hooks.${hook}.failure_policy`) as HookSettings['failurePolicy']) : 'fail-open',
+      timeoutMs: timeout ?? ms(isPreHook(hook) ? 'hooks.timeout' : 'delivery.timeout'),
+    };
+  };
+  return {
+    grpcAddress: text('grpc.address'),
+    hooks: Object.fromEntries(hookNames.map((hook) => [hook, hookSettings(hook)])) as Record<HookName, HookSettings>,
+    preHooks: {
+      budgetMs: ms('hooks.budget'),
+      deadlineMarginMs: ms('hooks.deadline_margin'),
+      rejectionMessage: text('hooks.rejection_message'),
+    },
+    breaker: { threshold: ms('hooks.breaker_threshold'), cooldownMs: ms('hooks.breaker_cooldown') },
+    secrets,
+    storeUrl,
+    delivery: {
+      timeoutMs: ms('delivery.timeout'),
+      concurrency: ms('delivery.concurrency'),
+      retentionMs: ms('delivery.retention'),
+      schedule: get('delivery.schedule') as number[],
+    },
+    shutdownGraceMs: ms('shutdown.grace'),
+    log: { level: text('log.level'), format: text('log.format') as 'json' | 'pretty' },
+  };
+}
+
+function readSecrets(inline: string, file: string): string[] {
+  let fromFile = '';
+  if (file) {
+    try {
+      fromFile = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(
+        `invalid configuration: hooks.secret_file (CCX_HOOK_HOOKS_SECRET_FILE): cannot read "${file}": ${(error as NodeJS.ErrnoException).code}`,
+      );
+    }
+  }
+  const secrets = [inline, fromFile].flatMap((list) => list.split(/[,\n]/)).map((part) => part.trim()).filter(Boolean);
+  secrets.forEach((secret, index) => {
+    try {
+      decodeSecret(secret);
+    } catch (error) {
+      // The value is a secret: name its position, never the value.
+      throw new ConfigError(`invalid configuration: hooks.secret (CCX_HOOK_HOOKS_SECRET): secret ${index + 1}: ${(error as Error).message}`);
+    }
+  });
+  return secrets;
+}

@@ -1,0 +1,58 @@
+import { type CliApp, type ConfigArguments, type OptionSpec, runCli } from '@ccx-hook/cli';
+import { startMockHooks } from '@ccx-hook/mock-hooks';
+import { configKeys, configSchema, flagName, serveDefaults } from './config-schema.js';
+import { ConfigError } from './errors.js';
+import { createLogger } from './create-logger.js';
+import { loadConfig } from './load-config.js';
+import { localServerDefaults, localTarget } from './local-server.js';
+import { runService } from './run-service.js';
+import { version } from './version.js';
+import { waitForStopSignal } from './wait-for-stop-signal.js';
+
+const configFlags: Record<string, OptionSpec> = Object.fromEntries(
+  configKeys(configSchema(serveDefaults)).map(({ key, doc }) => [
+    flagName(key),
+    { type: 'string', value: '<value>', description: doc } satisfies OptionSpec,
+  ]),
+);
+
+const app: CliApp = {
+  program: 'ccx-hook-service',
+  version,
+  configFlags,
+
+  async serve(args: ConfigArguments) {
+    const config = loadConfig({ ...args, env: process.env, defaults: serveDefaults });
+    if (Object.values(config.hooks).every((hook) => !hook.url)) {
+      throw new ConfigError('no hook has a URL: set hooks.url (CCX_HOOK_HOOKS_URL) or a hook\'s own url');
+    }
+    await runService(config, createLogger(config.log));
+  },
+
+  async localServer(target: string | undefined, args: ConfigArguments) {
+    const flags = { ...args.flags, 'hooks-url': localTarget(target) };
+    const config = loadConfig({ ...args, flags, env: process.env, defaults: localServerDefaults });
+    const host = config.grpcAddress.replace(/:\d+$/, '');
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
+      throw new ConfigError(`local-server listens on loopback only; grpc.address is "${config.grpcAddress}"`);
+    }
+    await runService(config, createLogger(config.log));
+  },
+
+  async mockHooks(options) {
+    const receiver = await startMockHooks({ ...options, print: (text) => process.stdout.write(`${text}\n`) });
+    process.stdout.write(`mock-hooks listening on ${receiver.url}\n`);
+    await waitForStopSignal();
+    await receiver.close();
+  },
+
+  serviceAddress(args: ConfigArguments) {
+    const config = loadConfig({ ...args, env: process.env, defaults: serveDefaults });
+    return config.grpcAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:');
+  },
+};
+
+/** Runs the CLI with `argv` (without node and the script) and resolves with the exit status. */
+export function main(argv: string[]): Promise<number> {
+  return runCli(argv, app);
+}

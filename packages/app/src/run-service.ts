@@ -1,0 +1,68 @@
+import { Dispatcher, type NewDelivery, openStore } from '@ccx-hook/delivery';
+import { HookClient, type Logger } from '@ccx-hook/hook-client';
+import { startServer } from '@ccx-hook/server';
+import type { ServiceConfig } from './service-config.js';
+import { version } from './version.js';
+import { waitForStopSignal } from './wait-for-stop-signal.js';
+
+/**
+ * Runs the service until SIGTERM or SIGINT: opens the store, starts the dispatcher and the
+ * gRPC server, then shuts down gracefully — new calls refused, in-flight calls answered,
+ * attempts given the grace period, leases released, store closed.
+ */
+export async function runService(config: ServiceConfig, logger: Logger): Promise<void> {
+  const store = openStore(config.storeUrl);
+  const client = new HookClient({ secrets: config.secrets, userAgent: `ccx-hook-service/${version}` });
+  const longestAttempt = Math.max(...Object.values(config.hooks).map((hook) => hook.timeoutMs));
+  const dispatcher = new Dispatcher({
+    store,
+    client,
+    logger,
+    target: (hook) => {
+      const settings = config.hooks[hook as keyof ServiceConfig['hooks']];
+      return settings?.url ? { url: settings.url, timeoutMs: settings.timeoutMs } : undefined;
+    },
+    schedule: config.delivery.schedule,
+    concurrency: config.delivery.concurrency,
+    leaseMs: longestAttempt * 2 + 5_000,
+    retentionMs: config.delivery.retentionMs,
+  });
+  const outbox = {
+    async enqueue(delivery: NewDelivery) {
+      const id = await store.enqueue(delivery);
+      dispatcher.wake();
+      return id;
+    },
+  };
+  let server;
+  try {
+    server = await startServer({
+      address: config.grpcAddress,
+      hooks: config.hooks,
+      preHooks: config.preHooks,
+      breaker: config.breaker,
+      client,
+      outbox,
+      logger,
+    });
+  } catch (error) {
+    await store.close();
+    throw new Error(`cannot listen on ${config.grpcAddress}: ${(error as Error).message}`);
+  }
+  dispatcher.start();
+  const enabled = Object.entries(config.hooks).filter(([, hook]) => hook.url).map(([name]) => name);
+  logger.info('ccx-hook-service listening', {
+    version,
+    address: config.grpcAddress,
+    port: server.port,
+    store: config.storeUrl.split(':')[0],
+    hooks: enabled,
+  });
+
+  const signal = await waitForStopSignal();
+  logger.info('shutting down', { signal });
+  await server.shutdown(config.shutdownGraceMs);
+  await dispatcher.stop(config.shutdownGraceMs);
+  await store.close();
+  logger.info('stopped');
+}
