@@ -1,0 +1,171 @@
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import { Webhook } from 'standardwebhooks';
+import { HookError } from './errors.js';
+import { HookClient } from './hook-client.js';
+import { sendWithRetries } from './send-with-retries.js';
+
+interface Seen {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+type Answer = (response: ServerResponse) => void;
+
+async function receiver(answer: (seen: Seen, index: number) => Answer) {
+  const seen: Seen[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const entry = { headers: request.headers, body: Buffer.concat(chunks).toString() };
+      seen.push(entry);
+      answer(entry, seen.length - 1)(response);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pre-add-node`;
+  return {
+    url,
+    seen,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => (response) =>
+  response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+
+const secretA = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
+const secretB = `whsec_${Buffer.from('fedcba9876543210fedcba9876543210').toString('base64')}`;
+
+const request = (url: string) => ({
+  url,
+  hookName: 'pre-add-node',
+  webhookId: 'msg_test1',
+  attempt: 1,
+  body: '{"cluster_id":"c1"}',
+  timeoutMs: 2000,
+});
+
+async function failure(promise: Promise<unknown>): Promise<HookError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).to.be.instanceOf(HookError);
+    return error as HookError;
+  }
+  throw new Error('expected a HookError');
+}
+
+describe('HookClient', () => {
+  let server: Awaited<ReturnType<typeof receiver>> | undefined;
+  afterEach(async () => server?.close());
+
+  it('POSTs the body with the Standard Webhooks and ccx headers', async () => {
+    server = await receiver(() => json(200, { approved: true }));
+    const reply = await new HookClient({ userAgent: 'ccx-hook-service/9.9.9' }).send({ ...request(server.url), attempt: 3 });
+    expect(reply.statusCode).to.equal(200);
+    expect(JSON.parse(reply.body)).to.deep.equal({ approved: true });
+    const { headers, body } = server.seen[0]!;
+    expect(body).to.equal('{"cluster_id":"c1"}');
+    expect(headers['content-type']).to.equal('application/json');
+    expect(headers['user-agent']).to.equal('ccx-hook-service/9.9.9');
+    expect(headers['webhook-id']).to.equal('msg_test1');
+    expect(Math.abs(Number(headers['webhook-timestamp']) - Date.now() / 1000)).to.be.below(5);
+    expect(headers['ccx-hook-name']).to.equal('pre-add-node');
+    expect(headers['ccx-hook-attempt']).to.equal('3');
+    expect(headers).not.to.have.property('webhook-signature');
+  });
+
+  it('signs so that the standardwebhooks library verifies, with one or two secrets', async () => {
+    server = await receiver(() => json(200, {}));
+    await new HookClient({ secrets: [secretA] }).send(request(server.url));
+    await new HookClient({ secrets: [secretA, secretB] }).send(request(server.url));
+    const [one, two] = server.seen;
+    const verify = (secret: string, seen: Seen) => new Webhook(secret).verify(seen.body, seen.headers as Record<string, string>);
+    expect(verify(secretA, one!)).to.deep.equal({ cluster_id: 'c1' });
+    expect(String(two!.headers['webhook-signature']).split(' ')).to.have.length(2);
+    expect(verify(secretA, two!)).to.deep.equal({ cluster_id: 'c1' });
+    expect(verify(secretB, two!)).to.deep.equal({ cluster_id: 'c1' });
+    const other = `whsec_${Buffer.from('another-key-of-32-bytes-length!!').toString('base64')}`;
+    expect(() => verify(other, one!)).to.throw();
+  });
+
+  it('fails a non-2xx answer with its status, and does not follow redirects', async () => {
+    server = await receiver((_, index) =>
+      index === 0 ? json(500, {}) : json(302, {}, { location: 'http://127.0.0.1:1/elsewhere' }),
+    );
+    const client = new HookClient();
+    const error500 = await failure(client.send(request(server.url)));
+    expect(error500.code).to.equal('ERR_HOOK_STATUS');
+    expect(error500.details.statusCode).to.equal(500);
+    expect(error500.retryable).to.equal(true);
+    const redirect = await failure(client.send(request(server.url)));
+    expect(redirect.details.statusCode).to.equal(302);
+    expect(redirect.retryable).to.equal(false);
+    expect(server.seen).to.have.length(2);
+  });
+
+  it('reads Retry-After on 429 and 503', async () => {
+    server = await receiver(() => json(429, {}, { 'retry-after': '7' }));
+    const error = await failure(new HookClient().send(request(server.url)));
+    expect(error.details.retryAfterMs).to.equal(7000);
+    expect(error.retryable).to.equal(true);
+  });
+
+  it('times out an attempt', async () => {
+    server = await receiver(() => (response) => setTimeout(() => json(200, {})(response), 1000));
+    const started = Date.now();
+    const error = await failure(new HookClient().send({ ...request(server.url), timeoutMs: 200 }));
+    expect(error.code).to.equal('ERR_HOOK_TIMEOUT');
+    expect(Date.now() - started).to.be.below(900);
+  });
+
+  it('refuses a reply over the size cap', async () => {
+    server = await receiver(() => json(200, { approved: true, pad: 'x'.repeat(70 * 1024) }));
+    const error = await failure(new HookClient().send(request(server.url)));
+    expect(error.code).to.equal('ERR_HOOK_REPLY_TOO_LARGE');
+    const small = await failure(new HookClient({ maxReplyBytes: 10 }).send(request(server.url)));
+    expect(small.code).to.equal('ERR_HOOK_REPLY_TOO_LARGE');
+  });
+
+  it('reports a refused connection', async () => {
+    server = await receiver(() => json(200, {}));
+    const url = server.url;
+    await server.close();
+    server = undefined;
+    const error = await failure(new HookClient().send(request(url)));
+    expect(error.code).to.equal('ERR_HOOK_CONNECTION');
+    expect(error.retryable).to.equal(true);
+  });
+});
+
+describe('sendWithRetries', () => {
+  let server: Awaited<ReturnType<typeof receiver>> | undefined;
+  afterEach(async () => server?.close());
+
+  it('retries with the same webhook-id and a counting attempt header', async () => {
+    server = await receiver((_, index) => (index < 2 ? json(503, {}) : json(200, { approved: true })));
+    const { url, hookName, webhookId, body } = request(server.url);
+    const reply = await sendWithRetries(new HookClient(), { url, hookName, webhookId, body }, { budgetMs: 3000, attemptTimeoutMs: 1000, backoffMs: 10 });
+    expect(reply.attempts).to.equal(3);
+    expect(server.seen.map((seen) => seen.headers['ccx-hook-attempt'])).to.deep.equal(['1', '2', '3']);
+    expect(new Set(server.seen.map((seen) => seen.headers['webhook-id']))).to.deep.equal(new Set(['msg_test1']));
+  });
+
+  it('does not retry a 4xx and gives up when the budget is spent', async () => {
+    server = await receiver(() => json(400, {}));
+    const { url, hookName, webhookId, body } = request(server.url);
+    await failure(sendWithRetries(new HookClient(), { url, hookName, webhookId, body }, { budgetMs: 3000, attemptTimeoutMs: 1000 }));
+    expect(server.seen).to.have.length(1);
+    await server.close();
+    server = await receiver(() => (response) => setTimeout(() => json(200, {})(response), 2000));
+    const started = Date.now();
+    const error = await failure(
+      sendWithRetries(new HookClient(), { ...request(server.url), url: server.url }, { budgetMs: 500, attemptTimeoutMs: 5000 }),
+    );
+    expect(error.code).to.equal('ERR_HOOK_TIMEOUT');
+    expect(Date.now() - started).to.be.within(400, 900);
+  });
+});
