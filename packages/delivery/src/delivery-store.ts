@@ -59,6 +59,8 @@ export interface DeliveryStore {
   claim(owner: string, limit: number, leaseMs: number): Promise<Delivery[]>;
   /** Records an attempt by `owner` and its outcome, and ends the lease. */
   recordAttempt(id: string, owner: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<void>;
+  /** The delivery with this id, or undefined. */
+  get(id: string): Promise<Delivery | undefined>;
   /** Ends every lease `owner` holds, so other dispatchers take the work at once. */
   release(owner: string): Promise<void>;
   /** Deletes delivered rows (and their attempts) delivered before `before` (ms); resolves with the count. */

@@ -183,6 +183,11 @@ export class SqliteStore implements DeliveryStore {
     );
   }
 
+  async get(id: string): Promise<Delivery | undefined> {
+    const row = this.run(() => this.db.prepare<[string], Row>('SELECT * FROM deliveries WHERE id = ?').get(id));
+    return row && toDelivery(row);
+  }
+
   async release(owner: string): Promise<void> {
     this.run(() =>
       this.db.prepare('UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?').run(owner),

@@ -1,2 +1,9 @@
 export { formatHook } from './format-hook.js';
-export { type MockHooks, type MockHooksOptions, type ReceivedHook, startMockHooks } from './mock-hooks.js';
+export {
+  type IncomingHook,
+  type MockAnswer,
+  type MockHooks,
+  type MockHooksOptions,
+  type ReceivedHook,
+  startMockHooks,
+} from './mock-hooks.js';

@@ -22,18 +22,39 @@ export interface MockHooksOptions {
   recordFile?: string;
   /** Where each hook is printed. Default: nowhere. */
   print?: (text: string) => void;
+  /**
+   * Chooses the answer to a hook, for tests that script the integrator; `undefined` falls
+   * back to the behaviour above. Called after signature verification.
+   */
+  respond?: (hook: IncomingHook) => MockAnswer | undefined | Promise<MockAnswer | undefined>;
 }
 
-/** A hook as the mock received it. */
-export interface ReceivedHook {
+/** A hook as it arrives, before it is answered. */
+export interface IncomingHook {
   /** The hook name, from the URL path. */
   hook: string;
   /** Request headers, lower case. */
   headers: Record<string, string>;
   /** The raw body. */
   body: string;
+}
+
+/** A scripted answer. */
+export interface MockAnswer {
+  status: number;
+  /** Sent as JSON, or as is when a string. Default `{}`. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Wait this long before answering, in ms. */
+  delayMs?: number;
+}
+
+/** A hook as the mock received and answered it. */
+export interface ReceivedHook extends IncomingHook {
   /** The HTTP status the mock answered with. */
   status: number;
+  /** When it arrived, ms since the epoch. */
+  receivedAt: number;
 }
 
 /** A running mock receiver. */
@@ -58,7 +79,7 @@ export async function startMockHooks(options: MockHooksOptions = {}): Promise<Mo
   const server = createServer((request, response) => {
     readBody(request).then(
       (body) => handle(options, request, body, response, received),
-      () => answer(response, 413, { error: `body larger than ${maxBody} bytes` }),
+      () => send(response, { status: 413, body: { error: `body larger than ${maxBody} bytes` } }),
     );
   });
   await new Promise<void>((resolve, reject) => {
@@ -86,48 +107,54 @@ async function handle(
   response: ServerResponse,
   received: ReceivedHook[],
 ): Promise<void> {
+  const receivedAt = Date.now();
   const hook = (request.url ?? '/').split('?')[0]!.split('/').filter(Boolean).pop() ?? '';
   const headers = Object.fromEntries(
     Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value ?? '']),
   );
-  if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
-  const [status, reply] = decide(options, request.method ?? '', hook, headers, body);
-  const hookRecord = { hook, headers, body, status };
-  received.push(hookRecord);
-  options.print?.(formatHook(hookRecord));
+  const incoming = { hook, headers, body };
+  const answer = (await decide(options, request.method ?? '', incoming)) ?? defaultAnswer(options, hook);
+  const delayMs = answer.delayMs ?? options.latencyMs ?? 0;
+  if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  const record = { ...incoming, status: answer.status, receivedAt };
+  received.push(record);
+  options.print?.(formatHook(record));
   if (options.recordFile) {
-    await appendFile(options.recordFile, `${JSON.stringify({ received_at: new Date().toISOString(), ...hookRecord })}\n`);
+    const line = { received_at: new Date(receivedAt).toISOString(), hook, headers, body, status: answer.status };
+    await appendFile(options.recordFile, `${JSON.stringify(line)}\n`);
   }
-  answer(response, status, reply);
+  send(response, answer);
 }
 
-function decide(
-  options: MockHooksOptions,
-  method: string,
-  hook: string,
-  headers: Record<string, string>,
-  body: string,
-): [number, object] {
-  if (method !== 'POST') return [405, { error: 'hooks are POSTed' }];
-  if (!/^(pre|post)-[a-z-]+$/.test(hook)) return [404, { error: `no hook at this path` }];
+/** The answers that do not depend on the hook's name: bad requests, signatures, scripted and random failures. */
+async function decide(options: MockHooksOptions, method: string, incoming: IncomingHook): Promise<MockAnswer | undefined> {
+  if (method !== 'POST') return { status: 405, body: { error: 'hooks are POSTed' } };
+  if (!/^(pre|post)-[a-z-]+$/.test(incoming.hook)) return { status: 404, body: { error: 'no hook at this path' } };
   if (options.secrets?.length) {
     const signed = {
-      id: headers['webhook-id'] ?? '',
-      timestamp: headers['webhook-timestamp'] ?? '',
-      signature: headers['webhook-signature'] ?? '',
-      body,
+      id: incoming.headers['webhook-id'] ?? '',
+      timestamp: incoming.headers['webhook-timestamp'] ?? '',
+      signature: incoming.headers['webhook-signature'] ?? '',
+      body: incoming.body,
     };
-    if (!verifySignature(options.secrets, signed)) return [401, { error: 'invalid signature' }];
+    if (!verifySignature(options.secrets, signed)) return { status: 401, body: { error: 'invalid signature' } };
   }
-  if (options.failRatio && Math.random() < options.failRatio) return [500, { error: 'failing on purpose' }];
-  if (hook.startsWith('post-')) return [200, {}];
-  const canReject = hook === 'pre-create-cluster' || hook === 'pre-add-node';
-  if (options.reject !== undefined && canReject) return [200, { approved: false, reason: options.reject }];
-  return [200, { approved: true, work_id: newWebhookId().replace('msg_', 'work_') }];
+  const scripted = await options.respond?.(incoming);
+  if (scripted) return scripted;
+  if (options.failRatio && Math.random() < options.failRatio) return { status: 500, body: { error: 'failing on purpose' } };
+  return undefined;
 }
 
-function answer(response: ServerResponse, status: number, body: object): void {
-  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+function defaultAnswer(options: MockHooksOptions, hook: string): MockAnswer {
+  if (hook.startsWith('post-')) return { status: 200, body: {} };
+  const canReject = hook === 'pre-create-cluster' || hook === 'pre-add-node';
+  if (options.reject !== undefined && canReject) return { status: 200, body: { approved: false, reason: options.reject } };
+  return { status: 200, body: { approved: true, work_id: newWebhookId().replace('msg_', 'work_') } };
+}
+
+function send(response: ServerResponse, answer: MockAnswer): void {
+  const body = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {});
+  response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(body);
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
