@@ -1,0 +1,269 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { expect } from 'chai';
+import { type DeliveryStore, openStore } from '@ccx-hook/delivery';
+import { HookClient, silentLogger } from '@ccx-hook/hook-client';
+import { type HookName, hookNames } from '@ccx-hook/mapping';
+import { type IncomingHook, type MockAnswer, type MockHooks, startMockHooks } from '@ccx-hook/mock-hooks';
+import * as proto from '@ccx-hook/proto';
+import { DecidedBy, HookServiceClient } from '@ccx-hook/proto';
+import type { HookSettings, HooksSettings } from './server-options.js';
+import { type RunningServer, startServer } from './start-server.js';
+
+const rejection = 'could not check';
+
+type Respond = (hook: IncomingHook) => MockAnswer | undefined;
+
+describe('HookService over gRPC', () => {
+  let dir: string;
+  let store: DeliveryStore;
+  let receiver: MockHooks;
+  let server: RunningServer;
+  let client: HookServiceClient;
+
+  async function start(
+    options: { respond?: Respond; hook?: Partial<HookSettings>; budgetMs?: number; threshold?: number; url?: string | null } = {},
+  ) {
+    receiver = await startMockHooks({ port: 0, respond: options.respond });
+    const base = options.url === null ? undefined : options.url ?? receiver.url;
+    const hooks = Object.fromEntries(
+      hookNames.map((hook) => [
+        hook,
+        { url: base && `${base}/${hook}`, failurePolicy: 'fail-closed', timeoutMs: 300, ...options.hook },
+      ]),
+    ) as unknown as HooksSettings;
+    server = await startServer({
+      address: '127.0.0.1:0',
+      hooks,
+      preHooks: { budgetMs: options.budgetMs ?? 600, deadlineMarginMs: 100, rejectionMessage: rejection },
+      breaker: { threshold: options.threshold ?? 100, cooldownMs: 60_000 },
+      client: new HookClient(),
+      outbox: store,
+      logger: silentLogger,
+    });
+    client = new HookServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
+  }
+
+  function call(hook: HookName, request: object, options: { deadlineMs?: number; metadata?: Metadata } = {}) {
+    const method = hook.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    const codec = (proto as unknown as Record<string, { fromPartial(o: object): object }>)[
+      `${method[0]!.toUpperCase()}${method.slice(1)}Request`
+    ]!;
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      (client as unknown as Record<string, Function>)[method]!.call(
+        client,
+        codec.fromPartial(request),
+        options.metadata ?? new Metadata(),
+        { deadline: Date.now() + (options.deadlineMs ?? 10_000) },
+        (error: ServiceError | null, response: Record<string, unknown>) => (error ? reject(error) : resolve(response)),
+      );
+    });
+  }
+
+  async function callError(hook: HookName, request: object): Promise<ServiceError> {
+    try {
+      await call(hook, request);
+    } catch (error) {
+      return error as ServiceError;
+    }
+    throw new Error('expected the call to fail');
+  }
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ccx-server-'));
+    store = openStore(`sqlite:${join(dir, 'deliveries.db')}`);
+  });
+  afterEach(async () => {
+    client.close();
+    await server.shutdown(1000);
+    await receiver.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('pre- hooks', () => {
+    it('maps the integrator\'s approval of pre-create-cluster into the response', async () => {
+      await start({
+        respond: () => ({
+          status: 200,
+          body: { approved: true, work_id: 'w1', user_id: 'u1', project_id: 'p1', organisation_id: 'o1', other: 'x' },
+        }),
+      });
+      const response = await call('pre-create-cluster', { clusterId: 'c1', nodeCount: 3, authId: 'secret-session' });
+      expect(response).to.deep.equal({
+        approved: true,
+        workId: 'w1',
+        userId: 'u1',
+        projectId: 'p1',
+        organisationId: 'o1',
+        reason: '',
+        decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR,
+      });
+    });
+
+    it('passes a rejection and its reason through', async () => {
+      await start({ respond: () => ({ status: 200, body: { approved: false, reason: 'quota exceeded' } }) });
+      const response = await call('pre-add-node', { clusterId: 'c1', nodeCount: 1 });
+      expect(response).to.deep.include({ approved: false, reason: 'quota exceeded', decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR });
+    });
+
+    const failures: Array<[string, MockAnswer]> = [
+      ['an HTTP 500', { status: 500 }],
+      ['a timeout', { status: 200, body: { approved: true }, delayMs: 1000 }],
+      ['a body that is not JSON', { status: 200, body: 'approved' }],
+      ['a reply without approved', { status: 200, body: { work_id: 'w' } }],
+      ['a non-boolean approved', { status: 200, body: { approved: 'true' } }],
+      ['a body over 64 KiB', { status: 200, body: { approved: true, pad: 'x'.repeat(65 * 1024) } }],
+      ['a redirect', { status: 307, headers: { location: 'http://127.0.0.1:1/' } }],
+    ];
+    for (const [kind, answer] of failures) {
+      it(`answers ${kind} with the fail-closed policy`, async () => {
+        await start({ respond: () => answer });
+        const response = await call('pre-add-node', { clusterId: 'c1' });
+        expect(response).to.deep.equal({
+          approved: false,
+          workId: '',
+          reason: rejection,
+          decidedBy: DecidedBy.DECIDED_BY_FAILURE_POLICY,
+        });
+      });
+    }
+
+    it('answers a refused connection with the fail-closed policy', async () => {
+      await start({ url: 'http://127.0.0.1:1' });
+      const response = await call('pre-create-cluster', { clusterId: 'c1' });
+      expect(response).to.deep.include({ approved: false, reason: rejection, decidedBy: DecidedBy.DECIDED_BY_FAILURE_POLICY });
+    });
+
+    it('retries a failed attempt within the budget with the same webhook-id', async () => {
+      await start({ respond: (hook) => (hook.headers['ccx-hook-attempt'] === '1' ? { status: 502 } : undefined) });
+      const response = await call('pre-add-node', { clusterId: 'c1' });
+      expect(response).to.deep.include({ approved: true, decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR });
+      expect(receiver.received.map((hook) => hook.headers['ccx-hook-attempt'])).to.deep.equal(['1', '2']);
+      expect(receiver.received[0]!.headers['webhook-id']).to.equal(receiver.received[1]!.headers['webhook-id']);
+    });
+
+    it('approves with fail-open', async () => {
+      await start({ respond: () => ({ status: 500 }), hook: { failurePolicy: 'fail-open' } });
+      const response = await call('pre-create-cluster', { clusterId: 'c1' });
+      expect(response).to.deep.include({ approved: true, workId: '', reason: '', decidedBy: DecidedBy.DECIDED_BY_FAILURE_POLICY });
+    });
+
+    it('never blocks pre-remove-node and pre-delete-cluster, even with fail-closed', async () => {
+      await start({ respond: () => ({ status: 500 }) });
+      expect(await call('pre-remove-node', { clusterId: 'c1', nodeId: 'n1' })).to.deep.equal({
+        workId: '',
+        decidedBy: DecidedBy.DECIDED_BY_FAILURE_POLICY,
+      });
+      expect(await call('pre-delete-cluster', { clusterId: 'c1' })).to.deep.equal({
+        workId: '',
+        decidedBy: DecidedBy.DECIDED_BY_FAILURE_POLICY,
+      });
+    });
+
+    it('ignores approved=false from pre-remove-node and keeps its work_id', async () => {
+      await start({ respond: () => ({ status: 200, body: { approved: false, work_id: 'w9' } }) });
+      expect(await call('pre-remove-node', { clusterId: 'c1', nodeId: 'n1' })).to.deep.equal({
+        workId: 'w9',
+        decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR,
+      });
+    });
+
+    it('answers before a 1 s caller deadline when the integrator takes 3 s', async () => {
+      await start({ respond: () => ({ status: 200, body: { approved: true }, delayMs: 3000 }), hook: { timeoutMs: 5000 }, budgetMs: 10_000 });
+      const started = Date.now();
+      const response = await call('pre-add-node', { clusterId: 'c1' }, { deadlineMs: 1000 });
+      expect(Date.now() - started).to.be.below(1000);
+      expect(response).to.deep.include({ approved: false, decidedBy: DecidedBy.DECIDED_BY_FAILURE_POLICY });
+    });
+
+    it('fails fast once the circuit breaker opens for a down integrator', async () => {
+      await start({ respond: () => ({ status: 200, body: { approved: true }, delayMs: 2000 }), threshold: 2, budgetMs: 300 });
+      for (let i = 0; i < 2; i++) await call('pre-add-node', { clusterId: 'c1' });
+      const seen = receiver.received.length;
+      const started = performance.now();
+      const response = await call('pre-add-node', { clusterId: 'c1' });
+      expect(performance.now() - started).to.be.below(100);
+      expect(response).to.deep.include({ approved: false, decidedBy: DecidedBy.DECIDED_BY_FAILURE_POLICY });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(receiver.received.length).to.equal(seen);
+    });
+
+    it('approves with DECIDED_BY_HOOK_DISABLED when no URL is configured', async () => {
+      await start({ url: null });
+      expect(await call('pre-add-node', { clusterId: 'c1' })).to.deep.include({
+        approved: true,
+        decidedBy: DecidedBy.DECIDED_BY_HOOK_DISABLED,
+      });
+      expect(await call('post-add-node', { clusterId: 'c1' })).to.deep.equal({ deliveryId: '' });
+    });
+  });
+
+  describe('post- hooks', () => {
+    it('answers with the delivery id once the delivery is stored', async () => {
+      await start();
+      const response = await call('post-create-cluster', { clusterId: 'c1', nodeIds: ['n1'], clusterStatus: 'ok' });
+      const stored = await store.get(String(response.deliveryId));
+      expect(stored).to.include({ hook: 'post-create-cluster', clusterId: 'c1', status: 'pending' });
+      expect(JSON.parse(stored!.payload)).to.include({ cluster_id: 'c1', cluster_status: 'ok' });
+    });
+
+    it('returns the first delivery id for a repeated idempotency-key', async () => {
+      await start();
+      const metadata = new Metadata();
+      metadata.set('idempotency-key', 'k-1');
+      const first = await call('post-delete-cluster', { clusterId: 'c1' }, { metadata });
+      const again = await call('post-delete-cluster', { clusterId: 'c1' }, { metadata });
+      expect(again.deliveryId).to.equal(first.deliveryId);
+    });
+
+    it('fails with UNAVAILABLE, not OK, when the store cannot take the delivery', async () => {
+      await start();
+      await store.close();
+      const error = await callError('post-add-node', { clusterId: 'c1' });
+      expect(error.code).to.equal(status.UNAVAILABLE);
+    });
+  });
+
+  describe('input limits', () => {
+    const cases: Array<[HookName, object, string]> = [
+      ['pre-add-node', {}, 'cluster_id'],
+      ['post-remove-node', { clusterId: 'c1' }, 'node_id'],
+      ['pre-create-cluster', { clusterId: 'c1', clusterName: 'n'.repeat(257) }, 'cluster_name'],
+      ['pre-create-cluster', { clusterId: 'c1', authId: 'a'.repeat(8193) }, 'auth_id'],
+      ['pre-add-node', { clusterId: 'c1', nodeCount: 1001 }, 'node_count'],
+      ['post-add-node', { clusterId: 'c1', nodeIds: Array.from({ length: 1025 }, () => 'n') }, 'node_ids'],
+      ['post-create-cluster', { clusterId: 'c1', workId: 'w'.repeat(257) }, 'work_id'],
+    ];
+    for (const [hook, request, field] of cases) {
+      it(`refuses ${field} out of bounds on ${hook} with INVALID_ARGUMENT naming it`, async () => {
+        await start();
+        const error = await callError(hook, request);
+        expect(error.code).to.equal(status.INVALID_ARGUMENT);
+        expect(error.details).to.match(new RegExp(`^${field.replace(/[[\]]/g, '\\$&')}\\b`));
+        expect(receiver.received).to.have.length(0);
+      });
+    }
+
+    it('refuses a message over 1 MiB', async () => {
+      await start();
+      const error = await callError('post-add-node', { clusterId: 'c1', nodeIds: Array.from({ length: 1000 }, () => 'x'.repeat(1100)) });
+      expect(error.code).to.equal(status.RESOURCE_EXHAUSTED);
+    });
+
+    it('refuses an over-long idempotency-key', async () => {
+      await start();
+      const metadata = new Metadata();
+      metadata.set('idempotency-key', 'k'.repeat(257));
+      try {
+        await call('post-add-node', { clusterId: 'c1' }, { metadata });
+        expect.fail('the call must fail');
+      } catch (error) {
+        expect((error as ServiceError).code).to.equal(status.INVALID_ARGUMENT);
+        expect((error as ServiceError).details).to.match(/^idempotency-key/);
+      }
+    });
+  });
+});
