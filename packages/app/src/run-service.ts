@@ -13,7 +13,7 @@ import { waitForStopSignal } from './wait-for-stop-signal.js';
 export async function runService(config: ServiceConfig, logger: Logger): Promise<void> {
   const store = openStore(config.storeUrl);
   const client = new HookClient({ secrets: config.secrets, userAgent: `ccx-hook-service/${version}` });
-  const longestAttempt = Math.max(...Object.values(config.hooks).map((hook) => hook.timeoutMs));
+  const postTimeouts = Object.entries(config.hooks).filter(([name]) => name.startsWith('post-')).map(([, hook]) => hook.timeoutMs);
   const dispatcher = new Dispatcher({
     store,
     client,
@@ -24,7 +24,8 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     },
     schedule: config.delivery.schedule,
     concurrency: config.delivery.concurrency,
-    leaseMs: longestAttempt * 2 + 5_000,
+    // A lease must outlast the longest attempt, or a live attempt could be taken over.
+    leaseMs: Math.max(...postTimeouts) * 2 + 1_000,
     retentionMs: config.delivery.retentionMs,
   });
   const outbox = {

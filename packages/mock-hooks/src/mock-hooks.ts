@@ -53,6 +53,8 @@ export interface MockAnswer {
 export interface ReceivedHook extends IncomingHook {
   /** The HTTP status the mock answered with. */
   status: number;
+  /** The body the mock answered with. */
+  reply: string;
   /** When it arrived, ms since the epoch. */
   receivedAt: number;
 }
@@ -79,7 +81,7 @@ export async function startMockHooks(options: MockHooksOptions = {}): Promise<Mo
   const server = createServer((request, response) => {
     readBody(request).then(
       (body) => handle(options, request, body, response, received),
-      () => send(response, { status: 413, body: { error: `body larger than ${maxBody} bytes` } }),
+      () => response.writeHead(413).end(),
     );
   });
   await new Promise<void>((resolve, reject) => {
@@ -116,14 +118,15 @@ async function handle(
   const answer = (await decide(options, request.method ?? '', incoming)) ?? defaultAnswer(options, hook);
   const delayMs = answer.delayMs ?? options.latencyMs ?? 0;
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-  const record = { ...incoming, status: answer.status, receivedAt };
+  const reply = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {});
+  const record = { ...incoming, status: answer.status, reply, receivedAt };
   received.push(record);
   options.print?.(formatHook(record));
   if (options.recordFile) {
-    const line = { received_at: new Date(receivedAt).toISOString(), hook, headers, body, status: answer.status };
+    const line = { received_at: new Date(receivedAt).toISOString(), hook, headers, body, status: answer.status, reply };
     await appendFile(options.recordFile, `${JSON.stringify(line)}\n`);
   }
-  send(response, answer);
+  response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(reply);
 }
 
 /** The answers that do not depend on the hook's name: bad requests, signatures, scripted and random failures. */
@@ -150,11 +153,6 @@ function defaultAnswer(options: MockHooksOptions, hook: string): MockAnswer {
   const canReject = hook === 'pre-create-cluster' || hook === 'pre-add-node';
   if (options.reject !== undefined && canReject) return { status: 200, body: { approved: false, reason: options.reject } };
   return { status: 200, body: { approved: true, work_id: newWebhookId().replace('msg_', 'work_') } };
-}
-
-function send(response: ServerResponse, answer: MockAnswer): void {
-  const body = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {});
-  response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(body);
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
