@@ -1,0 +1,151 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { CliProcess, runCli, startMockHooksProcess, startService } from './cli-process.js';
+
+const secret = `whsec_${Buffer.from('commands-test-secret-of-32-bytes').toString('base64')}`;
+
+/** The process failed with exactly one line on stderr and nothing that looks like a stack trace. */
+function expectOneLine(result: { stderr: string }, ...fragments: string[]) {
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines, result.stderr).to.have.length(1);
+  expect(lines[0]).to.match(/^ccx-hook-service: /);
+  for (const fragment of fragments) expect(lines[0]).to.include(fragment);
+  expect(result.stderr).not.to.match(/\n\s+at /);
+}
+
+describe('end to end: commands, configuration and errors', function () {
+  this.timeout(30_000);
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ccx-e2e-commands-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const serveEnv = () => ({ CCX_HOOK_HOOKS_URL: 'http://127.0.0.1:8080', CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'd.db')}` });
+
+  it('exits 1 with one line naming the key, its variable and the value for a bad duration', async () => {
+    const result = await runCli(['serve'], { ...serveEnv(), CCX_HOOK_HOOKS_TIMEOUT: 'soon' });
+    expect(result.code).to.equal(1);
+    expectOneLine(result, 'hooks.timeout', 'CCX_HOOK_HOOKS_TIMEOUT', '"soon"');
+  });
+
+  for (const [variable, value, key] of [
+    ['CCX_HOOK_HOOKS_PRE_ADD_NODE_FAILURE_POLICY', 'fail-maybe', 'hooks.pre-add-node.failure_policy'],
+    ['CCX_HOOK_DELIVERY_SCHEDULE', '5s,later', 'delivery.schedule'],
+    ['CCX_HOOK_GRPC_ADDRESS', 'nowhere', 'grpc.address'],
+    ['CCX_HOOK_HOOKS_URL', 'ftp://billing', 'hooks.url'],
+    ['CCX_HOOK_STORE_URL', 'mysql://db', 'store.url'],
+    ['CCX_HOOK_LOG_FORMAT', 'xml', 'log.format'],
+    ['CCX_HOOK_DELIVERY_CONCURRENCY', '0', 'delivery.concurrency'],
+  ]) {
+    it(`exits 1 naming ${key} for ${variable}=${value}`, async () => {
+      const result = await runCli(['serve'], { ...serveEnv(), [variable!]: value! });
+      expect(result.code).to.equal(1);
+      expectOneLine(result, key!);
+    });
+  }
+
+  it('names an unknown CCX_HOOK_ variable instead of ignoring it', async () => {
+    const result = await runCli(['serve'], { ...serveEnv(), CCX_HOOK_HOOKS_ULR: 'http://x' });
+    expect(result.code).to.equal(1);
+    expectOneLine(result, 'CCX_HOOK_HOOKS_ULR');
+  });
+
+  it('names a bad secret without printing it', async () => {
+    const result = await runCli(['serve'], { ...serveEnv(), CCX_HOOK_HOOKS_SECRET: `${secret},not-a-secret` });
+    expect(result.code).to.equal(1);
+    expectOneLine(result, 'hooks.secret', 'secret 2');
+    expect(result.stderr).not.to.include('not-a-secret');
+  });
+
+  it('names an unknown key and a bad value in the config file', async () => {
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ hooks: { url: 'http://127.0.0.1:8080', budjet: '1s' } }));
+    const unknown = await runCli(['serve', '--config', file], { CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'd.db')}` });
+    expect(unknown.code).to.equal(1);
+    expectOneLine(unknown, 'hooks.budjet');
+    writeFileSync(file, JSON.stringify({ hooks: { url: 'http://127.0.0.1:8080', budget: 'long' } }));
+    const bad = await runCli(['serve'], { CCX_HOOK_CONFIG: file, CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'd.db')}` });
+    expect(bad.code).to.equal(1);
+    expectOneLine(bad, 'hooks.budget', '"long"');
+  });
+
+  it('refuses to serve when no hook has a URL', async () => {
+    const result = await runCli(['serve'], { CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'd.db')}` });
+    expect(result.code).to.equal(1);
+    expectOneLine(result, 'hooks.url');
+  });
+
+  it('exits 2 for usage errors', async () => {
+    for (const args of [['serve', '--bogus'], ['frobnicate'], ['test-client', 'add_node'], ['test-client', 'add_cluster', '{}']]) {
+      const result = await runCli(args);
+      expect(result.code, args.join(' ')).to.equal(2);
+      expectOneLine(result);
+    }
+  });
+
+  it('prints help for the program and every command', async () => {
+    const program = await runCli(['--help']);
+    expect(program.code).to.equal(0);
+    for (const command of ['serve', 'local-server', 'mock-hooks', 'test-client']) {
+      expect(program.stdout).to.include(command);
+      const help = await runCli([command, '--help']);
+      expect(help.code).to.equal(0);
+      expect(help.stdout).to.match(new RegExp(`^Usage: ccx-hook-service ${command}`));
+    }
+    expect((await runCli(['serve', '--help'])).stdout).to.include('--hooks-pre-add-node-failure-policy');
+  });
+
+  it('exits 1 with the gRPC status when test-client cannot reach the service', async () => {
+    const result = await runCli(['test-client', 'pre-add-node', '{"clusterId":"1"}', '--address', '127.0.0.1:1', '--timeout', '2s']);
+    expect(result.code).to.equal(1);
+    expectOneLine(result, 'UNAVAILABLE');
+  });
+
+  describe('against a running service', () => {
+    let processes: CliProcess[] = [];
+    afterEach(async () => {
+      for (const process of processes) await process.stop();
+      processes = [];
+    });
+
+    it('takes configuration from flags over the environment, and test-client shows INVALID_ARGUMENT', async () => {
+      const receiver = await startMockHooksProcess(['--reject', 'over quota']);
+      processes.push(receiver.mock);
+      // The environment names a dead integrator; the flag wins.
+      const service = new CliProcess(['serve', '--hooks-url', receiver.url, '--grpc-address', '127.0.0.1:0'], {
+        CCX_HOOK_HOOKS_URL: 'http://127.0.0.1:1',
+        CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'd.db')}`,
+      });
+      processes.push(service);
+      const port = (JSON.parse(await service.waitFor(/listening/)) as { port: number }).port;
+      const address = ['--address', `127.0.0.1:${port}`];
+      const rejected = await runCli(['test-client', 'PreCreateCluster', '{"clusterId":"c1","authId":"a"}', ...address]);
+      expect(rejected.code).to.equal(0);
+      expect(JSON.parse(rejected.stdout)).to.deep.include({ approved: false, reason: 'over quota', decidedBy: 'DECIDED_BY_INTEGRATOR' });
+      const invalid = await runCli(['test-client', 'pre_add_node', '{"clusterId":""}', ...address]);
+      expect(invalid.code).to.equal(1);
+      expectOneLine(invalid, 'INVALID_ARGUMENT', 'cluster_id');
+    });
+
+    it('runs local-server against a host:port target with readable logs', async () => {
+      const receiver = await startMockHooksProcess();
+      processes.push(receiver.mock);
+      const target = receiver.url.replace('http://', '');
+      const local = new CliProcess(['local-server', target, '--grpc-address', '127.0.0.1:0'], {}, dir);
+      processes.push(local);
+      const line = await local.waitFor(/ccx-hook-service listening/);
+      expect(line).to.match(/^\d\d:\d\d:\d\d\.\d{3} info /);
+      const port = /port=(\d+)/.exec(line)![1];
+      const result = await runCli(['test-client', 'create_cluster', '{"clusterId":"c9"}', '--address', `127.0.0.1:${port}`]);
+      expect(JSON.parse(result.stdout)).to.deep.include({ approved: true, decidedBy: 'DECIDED_BY_INTEGRATOR' });
+      await local.waitFor(/pre- hook decided by the integrator/);
+    });
+
+    it('stops gracefully on SIGTERM with exit status 0', async () => {
+      const { service } = await startService(serveEnv());
+      expect(await service.stop('SIGTERM')).to.equal(0);
+      expect(service.lines.join('\n')).to.include('"message":"stopped"');
+    });
+  });
+});
