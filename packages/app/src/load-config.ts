@@ -34,7 +34,7 @@ export function loadConfig(sources: ConfigSources): ServiceConfig {
   const config = convict(schema, { env: sources.env, args: [] });
   try {
     const file = sources.configFile ?? sources.env[configFileVariable];
-    if (file) config.loadFile(file);
+    if (file) loadFile(config, file);
     const byFlag = new Map(keys.map(({ key }) => [flagName(key), key]));
     for (const [flag, value] of Object.entries(sources.flags)) {
       const key = byFlag.get(flag);
@@ -49,6 +49,19 @@ export function loadConfig(sources: ConfigSources): ServiceConfig {
   return toServiceConfig((key) => config.get(key as never) as unknown);
 }
 
+function loadFile(config: convict.Config<Record<string, unknown>>, file: string): void {
+  try {
+    readFileSync(file);
+  } catch (error) {
+    throw new ConfigError(`cannot read configuration file "${file}": ${(error as NodeJS.ErrnoException).code}`);
+  }
+  try {
+    config.loadFile(file);
+  } catch (error) {
+    throw new ConfigError(`configuration file "${file}" is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
 /** A typo in a variable name must not be silently ignored. */
 function checkEnvironment(env: NodeJS.ProcessEnv, known: string[]): void {
   for (const name of Object.keys(env)) {
@@ -60,7 +73,9 @@ function checkEnvironment(env: NodeJS.ProcessEnv, known: string[]): void {
 
 /** Convict's first error line, with the key's environment variable named next to it. */
 function describe(message: string): string {
-  const line = message.split('\n')[0]!.replace(/^configuration param '([^']+)' not declared in the schema$/, '$1: unknown key');
+  const line = message.split('\n')[0]!;
+  const unknown = /^configuration param '([^']+)' not declared in the schema$/.exec(line);
+  if (unknown) return `${unknown[1]}: unknown key`;
   const key = /^([a-z_.-]+): /.exec(line)?.[1];
   return key ? line.replace(`${key}: `, `${key} (${envName(key)}): `) : line;
 }

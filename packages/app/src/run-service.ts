@@ -1,3 +1,5 @@
+import { format } from 'node:util';
+import { setLogger } from '@grpc/grpc-js';
 import { Dispatcher, type NewDelivery, openStore } from '@ccx-hook/delivery';
 import { HookClient, type Logger } from '@ccx-hook/hook-client';
 import { startServer } from '@ccx-hook/server';
@@ -11,6 +13,9 @@ import { waitForStopSignal } from './wait-for-stop-signal.js';
  * attempts given the grace period, leases released, store closed.
  */
 export async function runService(config: ServiceConfig, logger: Logger): Promise<void> {
+  // grpc-js writes its own errors to the console; they belong in the service's log.
+  const grpcLog = (...args: unknown[]) => logger.warn('grpc-js', { detail: format(...args) });
+  setLogger({ error: grpcLog, info: grpcLog, debug: grpcLog });
   const store = openStore(config.storeUrl);
   const client = new HookClient({ secrets: config.secrets, userAgent: `ccx-hook-service/${version}` });
   const postTimeouts = Object.entries(config.hooks).filter(([name]) => name.startsWith('post-')).map(([, hook]) => hook.timeoutMs);

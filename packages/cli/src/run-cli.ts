@@ -91,7 +91,8 @@ function parse(command: CommandSpec, args: string[]): { values: Values; position
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(`${command.name}: ${(error as Error).message.split('\n')[0]}`);
+    // parseArgs explains how to pass a positional that starts with '-'; the first sentence is enough.
+    throw new UsageError(`${command.name}: ${(error as Error).message.split('. ')[0]}`);
   }
   const { values, positionals } = parsed;
   if (!values.help && (positionals.length < command.minArguments || positionals.length > command.maxArguments)) {
