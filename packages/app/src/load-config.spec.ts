@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { serveDefaults } from './config-schema.js';
+import { ConfigError } from './errors.js';
+import { loadConfig } from './load-config.js';
+
+describe('loadConfig', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ccx-config-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const load = (env: Record<string, string> = {}, flags: Record<string, string> = {}, configFile?: string) =>
+    loadConfig({ env, flags, configFile, defaults: serveDefaults });
+
+  it('has the defaults of DESIGN §4, §5 and §9', () => {
+    const config = load();
+    expect(config.grpcAddress).to.equal('0.0.0.0:50051');
+    expect(config.preHooks).to.deep.equal({
+      budgetMs: 10_000,
+      deadlineMarginMs: 100,
+      rejectionMessage: 'The request could not be checked with the provider. Please try again later.',
+    });
+    expect(config.breaker).to.deep.equal({ threshold: 5, cooldownMs: 30_000 });
+    expect(config.hooks['pre-add-node']).to.deep.equal({ url: undefined, failurePolicy: 'fail-closed', timeoutMs: 5000 });
+    expect(config.hooks['post-add-node'].timeoutMs).to.equal(15_000);
+    expect(config.delivery.schedule).to.deep.equal([5e3, 3e5, 18e5, 72e5, 18e6, 36e6, 504e5, 72e6, 864e5]);
+    expect(config.delivery.retentionMs).to.equal(7 * 86_400_000);
+    expect(config.log).to.deep.equal({ level: 'info', format: 'json' });
+  });
+
+  it('takes the file, then the environment, then flags', () => {
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ hooks: { url: 'http://file', timeout: '1s', budget: '2s' }, log: { level: 'debug' } }));
+    const config = load({ CCX_HOOK_HOOKS_TIMEOUT: '1500ms', CCX_HOOK_HOOKS_BUDGET: '3s' }, { 'hooks-budget': '4s' }, file);
+    expect(config.hooks['pre-create-cluster'].url).to.equal('http://file/pre-create-cluster');
+    expect(config.hooks['pre-create-cluster'].timeoutMs).to.equal(1500);
+    expect(config.preHooks.budgetMs).to.equal(4000);
+    expect(config.log.level).to.equal('debug');
+  });
+
+  it('reads the file named by CCX_HOOK_CONFIG', () => {
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ delivery: { schedule: '1s,2m' } }));
+    expect(load({ CCX_HOOK_CONFIG: file }).delivery.schedule).to.deep.equal([1000, 120_000]);
+  });
+
+  it('gives each hook its own URL, policy, timeout or none', () => {
+    const config = load({
+      CCX_HOOK_HOOKS_URL: 'https://billing.example/ccx/',
+      CCX_HOOK_HOOKS_PRE_ADD_NODE_URL: 'https://quota.example/check',
+      CCX_HOOK_HOOKS_PRE_ADD_NODE_FAILURE_POLICY: 'fail-open',
+      CCX_HOOK_HOOKS_POST_DELETE_CLUSTER_ENABLED: 'false',
+      CCX_HOOK_HOOKS_POST_ADD_NODE_TIMEOUT: '2s',
+    });
+    expect(config.hooks['pre-create-cluster'].url).to.equal('https://billing.example/ccx/pre-create-cluster');
+    expect(config.hooks['pre-add-node']).to.deep.equal({ url: 'https://quota.example/check', failurePolicy: 'fail-open', timeoutMs: 5000 });
+    expect(config.hooks['post-delete-cluster'].url).to.equal(undefined);
+    expect(config.hooks['post-add-node'].timeoutMs).to.equal(2000);
+  });
+
+  it('reads secrets from hooks.secret and hooks.secret_file', () => {
+    const a = `whsec_${Buffer.from('a'.repeat(24)).toString('base64')}`;
+    const b = `whsec_${Buffer.from('b'.repeat(24)).toString('base64')}`;
+    const file = join(dir, 'secrets');
+    writeFileSync(file, `${b}\n`);
+    expect(load({ CCX_HOOK_HOOKS_SECRET: a, CCX_HOOK_HOOKS_SECRET_FILE: file }).secrets).to.deep.equal([a, b]);
+  });
+
+  it('throws ConfigError for an unknown flag', () => {
+    expect(() => load({}, { 'hooks-bugdet': '1s' })).to.throw(ConfigError, 'unknown flag --hooks-bugdet');
+  });
+});
