@@ -32,7 +32,7 @@ function perHookKeys(): Record<string, Record<string, Leaf>> {
         url: { doc: `URL of ${hook} (default: hooks.url + "/${hook}")`, format: 'http-url', default: '' },
         enabled: { doc: `whether ${hook} is called`, format: Boolean, default: true },
         timeout: {
-          doc: `time limit of one attempt of ${hook} (default: hooks.timeout or delivery.timeout)`,
+          doc: `time limit of one attempt of ${hook} (default: ${hook.startsWith('pre-') ? 'hooks.timeout' : 'delivery.timeout'})`,
           format: 'optional-duration',
           default: null,
           nullable: true,
@@ -100,11 +100,14 @@ function withNames(node: Record<string, unknown>, prefix: string): Record<string
   );
 }
 
-/** Every leaf key of the schema with its doc, for `--help` and flag parsing. */
-export function configKeys(schema: Record<string, unknown>, prefix = ''): Array<{ key: string; doc: string }> {
+/** Every leaf key of the schema with its doc and default, for `--help` and flag parsing. */
+export function configKeys(
+  schema: Record<string, unknown>,
+  prefix = '',
+): Array<{ key: string; doc: string; default: unknown }> {
   return Object.entries(schema).flatMap(([name, child]) => {
     const key = prefix ? `${prefix}.${name}` : name;
     const value = child as Record<string, unknown>;
-    return 'doc' in value ? [{ key, doc: String(value.doc) }] : configKeys(value, key);
+    return 'doc' in value ? [{ key, doc: String(value.doc), default: value.default }] : configKeys(value, key);
   });
 }

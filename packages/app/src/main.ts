@@ -10,9 +10,13 @@ import { version } from './version.js';
 import { waitForStopSignal } from './wait-for-stop-signal.js';
 
 const configFlags: Record<string, OptionSpec> = Object.fromEntries(
-  configKeys(configSchema(serveDefaults)).map(({ key, doc }) => [
+  configKeys(configSchema(serveDefaults)).map(({ key, doc, default: value }) => [
     flagName(key),
-    { type: 'string', value: '<value>', description: doc } satisfies OptionSpec,
+    {
+      type: 'string',
+      value: '<value>',
+      description: value === '' || value === null ? doc : `${doc} (default ${String(value)})`,
+    } satisfies OptionSpec,
   ]),
 );
 

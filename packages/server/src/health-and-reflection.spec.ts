@@ -1,0 +1,63 @@
+import { createRequire } from 'node:module';
+import { credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { expect } from 'chai';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { HookClient, silentLogger } from '@ccx-hook/hook-client';
+import { hookNames } from '@ccx-hook/mapping';
+import type { HooksSettings } from './server-options.js';
+import { type RunningServer, startServer } from './start-server.js';
+
+// Loaded proto services are untyped.
+type Loaded = Record<string, any>;
+
+const reflectionProto = createRequire(import.meta.url).resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
+
+describe('health and reflection', () => {
+  let server: RunningServer;
+  let address: string;
+
+  beforeEach(async () => {
+    const hooks = Object.fromEntries(
+      hookNames.map((hook) => [hook, { failurePolicy: 'fail-closed', timeoutMs: 100 }]),
+    ) as unknown as HooksSettings;
+    server = await startServer({
+      address: '127.0.0.1:0',
+      hooks,
+      preHooks: { budgetMs: 100, deadlineMarginMs: 10, rejectionMessage: 'no' },
+      client: new HookClient(),
+      outbox: { enqueue: () => Promise.reject(new Error('unused')) },
+      logger: silentLogger,
+    });
+    address = `127.0.0.1:${server.port}`;
+  });
+  afterEach(async () => server.shutdown(1000));
+
+  it('answers grpc.health.v1.Health for the server and the HookService', async () => {
+    const health = (loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as Loaded).grpc.health.v1.Health;
+    const client = new health(address, credentials.createInsecure());
+    for (const service of ['', 'ccx.hook.v1.HookService']) {
+      const reply = await new Promise<{ status: string }>((resolve, reject) =>
+        client.check({ service }, (error: ServiceError | null, response: { status: string }) => (error ? reject(error) : resolve(response))),
+      );
+      expect(reply.status).to.equal('SERVING');
+    }
+    client.close();
+  });
+
+  it('lists the HookService through server reflection', async () => {
+    const reflection = (loadPackageDefinition(loadSync(reflectionProto)) as Loaded).grpc.reflection.v1.ServerReflection;
+    const client = new reflection(address, credentials.createInsecure());
+    const call = client.serverReflectionInfo();
+    const services = await new Promise<string[]>((resolve, reject) => {
+      call.on('data', (response: { listServicesResponse: { service: Array<{ name: string }> } }) =>
+        resolve(response.listServicesResponse.service.map((service) => service.name)),
+      );
+      call.on('error', reject);
+      call.write({ listServices: '' });
+    });
+    call.end();
+    client.close();
+    expect(services).to.include.members(['ccx.hook.v1.HookService', 'grpc.health.v1.Health']);
+  });
+});
