@@ -1,4 +1,4 @@
-export { type CommandSpec, commandSpecs, type OptionSpec } from './commands.js';
+export type { OptionSpec } from './commands.js';
 export { CommandError, UsageError } from './errors.js';
 export { parseDuration } from './parse-duration.js';
 export { resolveHook } from './resolve-hook.js';

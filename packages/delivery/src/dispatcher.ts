@@ -45,6 +45,8 @@ export class Dispatcher {
   private readonly pollIntervalMs: number;
   private running = false;
   private claiming = false;
+  /** A wake-up arrived while claiming: poll again right after. */
+  private wokenWhileClaiming = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private lastPurge = 0;
   private idle: (() => void) | undefined;
@@ -83,8 +85,13 @@ export class Dispatcher {
   }
 
   private async poll(): Promise<void> {
-    if (!this.running || this.claiming) return;
+    if (!this.running) return;
+    if (this.claiming) {
+      this.wokenWhileClaiming = true;
+      return;
+    }
     this.claiming = true;
+    this.wokenWhileClaiming = false;
     clearTimeout(this.pollTimer);
     try {
       const free = this.options.concurrency - this.inFlight.size;
@@ -97,7 +104,8 @@ export class Dispatcher {
       this.options.logger.error('dispatcher cannot read the store', { error: (error as Error).message });
     } finally {
       this.claiming = false;
-      if (this.running) this.pollTimer = setTimeout(() => void this.poll(), this.pollIntervalMs);
+      const delay = this.wokenWhileClaiming ? 0 : this.pollIntervalMs;
+      if (this.running) this.pollTimer = setTimeout(() => void this.poll(), delay);
     }
   }
 

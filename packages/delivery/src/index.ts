@@ -8,6 +8,5 @@ export type {
 } from './delivery-store.js';
 export { Dispatcher, type DispatcherOptions, type DeliveryTarget } from './dispatcher.js';
 export { StoreError, StoreUrlError } from './errors.js';
-export { nextAttemptDelay } from './next-attempt-delay.js';
 export { openStore } from './open-store.js';
 export { SqliteStore } from './sqlite-store.js';

@@ -3,7 +3,6 @@ export { HookError, type HookErrorCode, InvalidSecretError } from './errors.js';
 export { HookClient, type HookClientOptions, type HookReply, type HookRequest } from './hook-client.js';
 export { type Logger, silentLogger } from './logger.js';
 export { newWebhookId } from './new-webhook-id.js';
-export { parseRetryAfter } from './parse-retry-after.js';
 export { type RetriedReply, type RetryOptions, sendWithRetries } from './send-with-retries.js';
 export {
   decodeSecret,

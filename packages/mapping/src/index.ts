@@ -10,5 +10,4 @@ export {
 } from './hook-name.js';
 export { limits } from './limits.js';
 export { parsePreReply, type PreReply } from './parse-pre-reply.js';
-export { type FieldSpec, requestFields } from './request-fields.js';
 export { type HookPayload, toPayload } from './to-payload.js';

@@ -1,5 +1,5 @@
 export { HookService, type HookServiceOptions, type Outbox } from './hook-service.js';
-export { bareDecision, type PreDecision } from './pre-decision.js';
+export type { PreDecision } from './pre-decision.js';
 export { PreHookCaller, type PreHookCallerOptions } from './pre-hook-caller.js';
 export type { FailurePolicy, HookSettings, HooksSettings, PreHookPolicy } from './server-options.js';
 export { type RunningServer, type ServerOptions, startServer } from './start-server.js';
