@@ -47,6 +47,8 @@ export class Dispatcher {
   private claiming = false;
   /** A wake-up arrived while claiming: poll again right after. */
   private wokenWhileClaiming = false;
+  /** Many enqueues in one turn of the event loop make one poll. */
+  private wakeScheduled = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private lastPurge = 0;
   private idle: (() => void) | undefined;
@@ -63,7 +65,12 @@ export class Dispatcher {
 
   /** Looks for due deliveries now (after an enqueue) instead of at the next poll. */
   wake(): void {
-    if (this.running) setImmediate(() => void this.poll());
+    if (!this.running || this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      void this.poll();
+    });
   }
 
   /**

@@ -1,5 +1,5 @@
 import {
-  CircuitBreaker,
+  type CircuitBreaker,
   type HookClient,
   type Logger,
   newWebhookId,
