@@ -1,20 +1,15 @@
-import { DecidedBy } from '@ccx-hook/proto';
+import type { PreReply } from '@ccx-hook/mapping';
+import type { DecidedBy } from '@ccx-hook/proto';
 
 /**
- * A pre- hook's answer; it carries the fields of every pre- response, and each RPC's
- * response encodes only its own.
+ * A pre- hook's answer: the integrator's reply (or the policy's) and who decided. It carries
+ * the fields of every pre- response; each RPC's response encodes only its own.
  */
-export interface PreDecision {
-  approved: boolean;
-  workId: string;
-  userId: string;
-  projectId: string;
-  organisationId: string;
-  reason: string;
+export interface PreDecision extends PreReply {
   decidedBy: DecidedBy;
 }
 
-/** An answer with nothing but `approved` and who decided. */
+/** An answer with nothing but `approved`, an optional `reason`, and who decided. */
 export function bareDecision(approved: boolean, decidedBy: DecidedBy, reason = ''): PreDecision {
   return { approved, workId: '', userId: '', projectId: '', organisationId: '', reason, decidedBy };
 }
