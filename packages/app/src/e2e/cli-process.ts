@@ -21,8 +21,15 @@ export class CliProcess {
   private readonly child: ChildProcess;
   private closed = false;
 
-  constructor(args: string[], env: Record<string, string>, cwd?: string) {
-    this.child = spawn(process.execPath, [bin, ...args], { env: cleanEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `command` defaults to the app's bin under this Node.js; `['npx', 'ccx-hook-service']` runs it as a user would. */
+  constructor(args: string[], env: Record<string, string>, cwd = workspaceRoot, command = [process.execPath, bin]) {
+    // A process group of its own, so that a signal reaches the service behind `npx` too.
+    this.child = spawn(command[0]!, [...command.slice(1), ...args], {
+      env: cleanEnv(env),
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const collect = (into: string[]) => {
       let rest = '';
       return (chunk: Buffer) => {
@@ -56,7 +63,7 @@ export class CliProcess {
 
   /** Sends `signal` and resolves with the exit code. */
   stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    if (!this.closed) process.kill(-this.child.pid!, signal);
     return this.exited;
   }
 }
@@ -78,15 +85,18 @@ export function runCli(
 }
 
 /** Starts `serve` and resolves once it listens, with its gRPC port. */
-export async function startService(env: Record<string, string>): Promise<{ service: CliProcess; port: number }> {
-  const service = new CliProcess(['serve'], { CCX_HOOK_GRPC_ADDRESS: '127.0.0.1:0', ...env });
+export async function startService(
+  env: Record<string, string>,
+  command?: string[],
+): Promise<{ service: CliProcess; port: number }> {
+  const service = new CliProcess(['serve'], { CCX_HOOK_GRPC_ADDRESS: '127.0.0.1:0', ...env }, workspaceRoot, command);
   const line = await service.waitFor(/ccx-hook-service listening/);
   return { service, port: (JSON.parse(line) as { port: number }).port };
 }
 
 /** Starts `mock-hooks` on a free port and resolves with its URL. */
 export async function startMockHooksProcess(args: string[] = []): Promise<{ mock: CliProcess; url: string }> {
-  const mock = new CliProcess(['mock-hooks', '--port', '0', ...args], {});
+  const mock = new CliProcess(['mock-hooks', '--port', '0', ...args], {}, workspaceRoot);
   const line = await mock.waitFor(/mock-hooks listening on/);
   return { mock, url: line.replace(/^.*listening on /, '').trim() };
 }

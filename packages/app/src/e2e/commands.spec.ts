@@ -105,7 +105,7 @@ describe('end to end: commands, configuration and errors', function () {
   describe('against a running service', () => {
     let processes: CliProcess[] = [];
     afterEach(async () => {
-      for (const process of processes) await process.stop();
+      for (const running of processes) await running.stop();
       processes = [];
     });
 

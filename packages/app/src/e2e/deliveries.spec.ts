@@ -26,7 +26,7 @@ describe('end to end: durable post- hooks', function () {
     processes = [];
   });
   afterEach(async () => {
-    for (const process of processes) await process.stop('SIGKILL');
+    for (const running of processes) await running.stop('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -53,7 +53,7 @@ const examples: Record<HookName, { request: object; body: object }> = {
   },
 };
 
-describe('end to end: serve, mock-hooks and test-client as processes', function () {
+describe('end to end: `npx ccx-hook-service serve`, mock-hooks and test-client as processes', function () {
   this.timeout(60_000);
   let dir: string;
   let record: string;
@@ -71,15 +71,17 @@ describe('end to end: serve, mock-hooks and test-client as processes', function 
       CCX_HOOK_HOOKS_SECRET: `${secretA},${secretB}`,
       CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'deliveries.db')}`,
       CCX_HOOK_DELIVERY_SCHEDULE: '100ms',
-    });
+    }, ['npx', 'ccx-hook-service']);
     service = started.service;
     env = { CCX_HOOK_GRPC_ADDRESS: `127.0.0.1:${started.port}` };
   });
 
   after(async () => {
-    expect(await service.stop()).to.equal(0);
-    await mock.stop();
+    await service?.stop();
+    await mock?.stop();
     rmSync(dir, { recursive: true, force: true });
+    // npx itself ends by the signal; the service behind it must have shut down gracefully.
+    expect(service.lines.join('\n')).to.include('"message":"stopped"');
   });
 
   const recorded = (): Recorded[] =>
