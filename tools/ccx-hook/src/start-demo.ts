@@ -4,16 +4,23 @@ import { fileURLToPath } from 'node:url';
 // `npm start`: the service on its embedded defaults (local-server: SQLite under ./.data/,
 // loopback) next to a mock receiver, so a newcomer sees hooks arrive.
 const bin = fileURLToPath(import.meta.resolve('ccx-hook-service/bin'));
-const children: ChildProcess[] = [
-  spawn(process.execPath, [bin, 'mock-hooks'], { stdio: 'inherit' }),
-  spawn(process.execPath, [bin, 'local-server'], { stdio: 'inherit' }),
-];
-
 const example = `npx ccx-hook test-client add_node '{"clusterId":"1","cloud":"c1","nodeCount":1,"instanceType":"i1","authId":"a1"}'`;
-setTimeout(() => {
-  process.stdout.write(`\nThe service listens on 127.0.0.1:50051 and calls the mock receiver on 127.0.0.1:8080.\n`);
-  process.stdout.write(`In another terminal, try:\n  ${example}\nCtrl-C stops both.\n\n`);
-}, 1500);
+
+const mock = spawn(process.execPath, [bin, 'mock-hooks'], { stdio: 'inherit' });
+const service = spawn(process.execPath, [bin, 'local-server'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const children: ChildProcess[] = [mock, service];
+
+let hinted = false;
+service.stdout.on('data', (chunk: Buffer) => {
+  process.stdout.write(chunk);
+  if (!hinted && chunk.toString().includes('ccx-hook-service listening')) {
+    hinted = true;
+    process.stdout.write(
+      '\nThe service listens on 127.0.0.1:50051 and calls the mock receiver on 127.0.0.1:8080.\n' +
+        `In another terminal, try:\n  ${example}\nCtrl-C stops both.\n\n`,
+    );
+  }
+});
 
 let exiting = false;
 const stop = (code: number) => {
