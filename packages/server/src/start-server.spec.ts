@@ -201,6 +201,23 @@ describe('HookService over gRPC', () => {
     });
   });
 
+  describe('shutdown', () => {
+    it('answers the calls in flight and refuses new ones with UNAVAILABLE', async () => {
+      await start({
+        respond: () => ({ status: 200, body: { approved: true, work_id: 'slow' }, delayMs: 300 }),
+        hook: { timeoutMs: 2000 },
+        budgetMs: 3000,
+      });
+      const inFlight = call('pre-add-node', { clusterId: 'c1' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const stopping = server.shutdown(5000);
+      const refused = await callError('pre-add-node', { clusterId: 'c2' });
+      expect(refused.code).to.equal(status.UNAVAILABLE);
+      expect(await inFlight).to.deep.include({ approved: true, workId: 'slow' });
+      await stopping;
+    });
+  });
+
   describe('post- hooks', () => {
     it('answers with the delivery id once the delivery is stored', async () => {
       await start();
