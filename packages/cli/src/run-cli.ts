@@ -102,7 +102,7 @@ function parse(command: CommandSpec, args: string[]): { values: Values; position
 }
 
 async function run(name: string, values: Values, positionals: string[], app: CliApp, output: CliOutput): Promise<void> {
-  const config = configArguments(values);
+  const config = configArguments(values, app.configFlags);
   switch (name) {
     case 'serve':
       return app.serve(config);
@@ -125,10 +125,10 @@ async function run(name: string, values: Values, positionals: string[], app: Cli
   }
 }
 
-function configArguments(values: Values): ConfigArguments {
+function configArguments(values: Values, configFlags: CliApp['configFlags']): ConfigArguments {
   const flags: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) {
-    if (typeof value === 'string' && name !== 'config' && name !== 'address' && name !== 'timeout') flags[name] = value;
+    if (typeof value === 'string' && name in configFlags) flags[name] = value;
   }
   return { configFile: stringValue(values.config), flags };
 }

@@ -88,9 +88,9 @@ export class HookService {
       Promise.resolve()
         .then(() => handle(call.request, call))
         .then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(toGrpcStatus(error, this.options.logger, { hook })),
-      );
+          (response) => callback(null, response),
+          (error: unknown) => callback(toGrpcStatus(error, this.options.logger, { hook })),
+        );
     };
   }
 }

@@ -153,6 +153,14 @@ describe('end to end: `npx ccx-hook-service serve`, mock-hooks and test-client a
     });
   }
 
+  it('queues a post- hook once for a repeated --idempotency-key', async () => {
+    const args = ['test-client', 'post_delete_cluster', '{"clusterId":"c7"}', '--idempotency-key', 'delete-c7'];
+    const first = await runCli(args, env);
+    const again = await runCli(args, env);
+    expect(first.stderr + again.stderr).to.equal('');
+    expect(JSON.parse(again.stdout)).to.deep.equal(JSON.parse(first.stdout));
+  });
+
   it('never writes auth_id or a secret to the service log', () => {
     const log = service.lines.join('\n');
     expect(log).to.include('pre- hook decided by the integrator');
