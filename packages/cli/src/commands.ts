@@ -43,7 +43,8 @@ export function commandSpecs(configFlags: Record<string, OptionSpec>): CommandSp
       options: { help, config, ...configFlags },
       notes:
         'target is a URL or host[:port] (default http://127.0.0.1:8080). Listens on loopback only,\n' +
-        'logs for humans, keeps its store under ./.data/.',
+        'logs for humans, keeps its store under ./.data/: its defaults differ from those below in\n' +
+        'grpc.address 127.0.0.1:50051, log.format pretty, store.url sqlite:./.data/local-deliveries.db.',
     },
     {
       name: 'mock-hooks',
