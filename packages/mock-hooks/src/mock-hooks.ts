@@ -74,16 +74,23 @@ const maxBody = 1024 * 1024;
 /**
  * Starts an HTTP receiver that plays the integrator: `POST /<hook-name>` answers pre- hooks
  * `{"approved": true, "work_id": "<new id>"}` and post- hooks `{}`, with options to reject,
- * fail, delay and verify signatures. Rejects when the port cannot be bound.
+ * fail, delay and verify signatures. Rejects when the port cannot be bound or the record
+ * file cannot be written.
  */
 export async function startMockHooks(options: MockHooksOptions = {}): Promise<MockHooks> {
   const received: ReceivedHook[] = [];
   const server = createServer((request, response) => {
     readBody(request).then(
-      (body) => handle(options, request, body, response, received),
+      (body) =>
+        handle(options, request, body, response, received).catch((error: Error) => {
+          options.print?.(`cannot handle ${request.url}: ${error.message}`);
+          response.writeHead(500).end();
+        }),
       () => response.writeHead(413).end(),
     );
   });
+  // Fail at start, not at the first hook, when the record file cannot be written.
+  if (options.recordFile) await appendFile(options.recordFile, '');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve());
