@@ -10,7 +10,6 @@ const redact = winston.format((info) => {
 
 const pretty = winston.format.printf(({ level, message, timestamp, ...meta }) => {
   const fields = Object.entries(meta)
-    .filter(([key]) => typeof key === 'string')
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(' ');
   return `${String(timestamp).slice(11, 23)} ${level.padEnd(5)} ${String(message)}${fields ? `  ${fields}` : ''}`;
