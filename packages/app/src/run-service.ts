@@ -13,10 +13,11 @@ import { waitForStopSignal } from './wait-for-stop-signal.js';
  * attempts given the grace period, leases released, store closed.
  */
 export async function runService(config: ServiceConfig, logger: Logger): Promise<void> {
+  const stopSignal = waitForStopSignal();
   // grpc-js writes its own errors to the console; they belong in the service's log.
   const grpcLog = (...args: unknown[]) => logger.warn('grpc-js', { detail: format(...args) });
   setLogger({ error: grpcLog, info: grpcLog, debug: grpcLog });
-  const store = openStore(config.storeUrl);
+  const store = await openStore(config.storeUrl);
   const client = new HookClient({ secrets: config.secrets, userAgent: `ccx-hook-service/${version}` });
   const postTimeouts = Object.entries(config.hooks).filter(([name]) => name.startsWith('post-')).map(([, hook]) => hook.timeoutMs);
   const dispatcher = new Dispatcher({
@@ -29,8 +30,8 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     },
     schedule: config.delivery.schedule,
     concurrency: config.delivery.concurrency,
-    // A lease must outlast the longest attempt, or a live attempt could be taken over.
-    leaseMs: Math.max(...postTimeouts) * 2 + 1_000,
+    // Running attempts extend their leases, so this is how soon a dead replica's work is taken over.
+    leaseMs: Math.max(...postTimeouts) + 5_000,
     retentionMs: config.delivery.retentionMs,
   });
   const outbox = {
@@ -65,10 +66,10 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     hooks: enabled,
   });
 
-  const signal = await waitForStopSignal();
+  const signal = await stopSignal;
   logger.info('shutting down', { signal });
-  await server.shutdown(config.shutdownGraceMs);
-  await dispatcher.stop(config.shutdownGraceMs);
+  // One grace period for both: calls in flight and attempts in flight finish side by side.
+  await Promise.all([server.shutdown(config.shutdownGraceMs), dispatcher.stop(config.shutdownGraceMs)]);
   await store.close();
   logger.info('stopped');
 }

@@ -13,7 +13,7 @@ export interface NewDelivery {
   idempotencyKey?: string;
 }
 
-/** A queued delivery, as claimed by a dispatcher. */
+/** A queued delivery. Times are ms since the epoch, on the store's clock. */
 export interface Delivery {
   /** The delivery id, also the `webhook-id` of every attempt. */
   id: string;
@@ -21,17 +21,37 @@ export interface Delivery {
   clusterId: string;
   payload: string;
   status: DeliveryStatus;
-  /** Attempts made so far. */
+  /** Attempts made since it was queued (or last retried by an operator). */
   attempts: number;
-  /** When the next attempt is due, ms since the epoch. */
+  /** When the next attempt is due while pending; when it became delivered or dead otherwise. */
   nextAttemptAt: number;
+  /** Why the last attempt failed, if it did. */
+  lastError?: string;
   createdAt: number;
+  updatedAt: number;
 }
 
-/** One attempt at a delivery, as recorded in the store. */
-export interface AttemptRecord {
+/**
+ * The right to make one attempt at a delivery, handed out by `claim`. It holds until its
+ * outcome is recorded, it is released, or it expires; once it expires another claim may
+ * take the delivery with a new token, and the old one is refused.
+ */
+export interface Lease {
+  deliveryId: string;
+  clusterId: string;
+  /** Opaque; unique per claim. */
+  token: string;
+}
+
+/** A delivery handed to a dispatcher with its lease. */
+export interface ClaimedDelivery extends Delivery {
+  lease: Lease;
+}
+
+/** One attempt, as the dispatcher reports it. */
+export interface NewAttempt {
+  /** 1 for the first attempt. */
   attempt: number;
-  startedAt: number;
   durationMs: number;
   /** The HTTP status, when there was one. */
   statusCode?: number;
@@ -39,32 +59,95 @@ export interface AttemptRecord {
   error?: string;
 }
 
-/** What happens to a delivery after an attempt. */
+/** One attempt, as kept in the store's history. */
+export interface AttemptRecord extends NewAttempt {
+  /** When the attempt ended, ms since the epoch on the store's clock. */
+  endedAt: number;
+}
+
+/** What happens to a delivery after an attempt. The store adds `delayMs` to its own clock. */
 export type AttemptOutcome =
   | { status: 'delivered' }
-  | { status: 'pending'; nextAttemptAt: number }
+  | { status: 'pending'; delayMs: number }
   | { status: 'dead' };
 
+/** Which deliveries an operator read or bulk action covers; every field narrows it. */
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  hook?: string;
+  clusterId?: string;
+  /** Only deliveries created at least this long ago, in ms. */
+  olderThanMs?: number;
+}
+
+/** A page of `list`. */
+export interface DeliveryQuery extends DeliveryFilter {
+  /** At most this many, newest first. */
+  limit: number;
+  /** The `next` of the previous page. */
+  after?: string;
+}
+
+/** One page of deliveries (without payloads) and where the next one starts. */
+export interface DeliveryPage {
+  deliveries: Omit<Delivery, 'payload'>[];
+  /** Pass as `after` for the next page; undefined on the last page. */
+  next?: string;
+}
+
+/** Counts for metrics and the console. */
+export interface StoreStats {
+  pending: number;
+  delivered: number;
+  dead: number;
+  /** Age of the oldest pending delivery in ms; 0 when none is pending. */
+  oldestPendingAgeMs: number;
+}
+
+/** What an operator's retry did to each id. */
+export type RetryResult = 'queued' | 'due-now' | 'not-found' | 'unchanged';
+
 /**
- * The outbox. Every method rejects with `StoreError` when the store cannot do it; nothing is
- * acknowledged before it is durably committed.
+ * The outbox (DESIGN §5). Every method rejects with `StoreError` when the store cannot do it;
+ * nothing is acknowledged before it is durably committed. The store owns time: due times and
+ * leases are on its clock, never on a caller's.
+ *
+ * Order: only the oldest pending delivery of a cluster (its queue head) is ever claimable, so
+ * a claim costs O(deliveries claimed), whatever the backlog.
  */
 export interface DeliveryStore {
   /** Durably stores a delivery and resolves with its id (or the first id for a repeated idempotency key). */
   enqueue(delivery: NewDelivery): Promise<string>;
+  /** Leases up to `limit` due queue heads for `leaseMs`, oldest due first. */
+  claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
   /**
-   * Leases up to `limit` due pending deliveries to `owner` for `leaseMs`: each is the oldest
-   * pending delivery of its cluster and not leased by anyone (or its lease has expired).
+   * Appends the attempt to the history and applies its outcome, if `lease` still holds;
+   * resolves false (and changes nothing) when it does not. Ends the lease.
    */
-  claim(owner: string, limit: number, leaseMs: number): Promise<Delivery[]>;
-  /** Records an attempt by `owner` and its outcome, and ends the lease. */
-  recordAttempt(id: string, owner: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<void>;
+  recordAttempt(lease: Lease, attempt: NewAttempt, outcome: AttemptOutcome): Promise<boolean>;
+  /** Extends the leases that still hold to `leaseMs` from now; resolves with those that no longer hold. */
+  extend(leases: readonly Lease[], leaseMs: number): Promise<Lease[]>;
+  /** Ends these leases without an attempt: the deliveries are due again at once. */
+  release(leases: readonly Lease[]): Promise<void>;
   /** The delivery with this id, or undefined. */
   get(id: string): Promise<Delivery | undefined>;
-  /** Ends every lease `owner` holds, so other dispatchers take the work at once. */
-  release(owner: string): Promise<void>;
-  /** Deletes delivered rows (and their attempts) delivered before `before` (ms); resolves with the count. */
-  purgeDelivered(before: number): Promise<number>;
+  /** Every attempt at this delivery, oldest first. */
+  attempts(id: string): Promise<AttemptRecord[]>;
+  /** A page of deliveries matching the query, newest first. */
+  list(query: DeliveryQuery): Promise<DeliveryPage>;
+  /** How many deliveries match the filter. */
+  count(filter: DeliveryFilter): Promise<number>;
+  /**
+   * Operator retry: a dead delivery is queued again at the back of its cluster's queue with
+   * its attempts reset; a pending queue head that is not leased is due at once.
+   */
+  retry(ids: readonly string[]): Promise<RetryResult[]>;
+  /** Queues up to `limit` dead deliveries matching the filter again (as `retry`); resolves with the count. */
+  retryDead(filter: Omit<DeliveryFilter, 'status'>, limit: number): Promise<number>;
+  /** Deletes delivered deliveries (and their attempts) delivered more than `olderThanMs` ago; resolves with the count. */
+  purgeDelivered(olderThanMs: number): Promise<number>;
+  /** Counts by status and the age of the oldest pending delivery. */
+  stats(): Promise<StoreStats>;
   /** Commits what is queued and closes the store. */
   close(): Promise<void>;
 }

@@ -2,16 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { HookClient, silentLogger } from '@ccx-hook/hook-client';
-import { type MockAnswer, type MockHooks, type IncomingHook, startMockHooks } from '@ccx-hook/mock-hooks';
-import { Dispatcher } from './dispatcher.js';
+import { HookClient, type Logger, silentLogger } from '@ccx-hook/hook-client';
+import { type IncomingHook, type MockAnswer, type MockHooks, startMockHooks } from '@ccx-hook/mock-hooks';
+import { Dispatcher, type DeliveryTarget } from './dispatcher.js';
 import { SqliteStore } from './sqlite-store.js';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const until = async (condition: () => boolean, timeoutMs = 5000) => {
   const end = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
 };
 
@@ -20,29 +21,39 @@ describe('Dispatcher', () => {
   let store: SqliteStore;
   let receiver: MockHooks;
   let dispatcher: Dispatcher;
+  let errors: string[];
 
-  async function start(respond: (hook: IncomingHook) => MockAnswer | undefined, schedule = [50, 50]) {
+  const logger: Logger = {
+    ...silentLogger,
+    error: (message: string, meta?: Record<string, unknown>) => errors.push(`${message} ${JSON.stringify(meta)}`),
+  };
+
+  async function start(
+    respond: (hook: IncomingHook) => MockAnswer | undefined,
+    options: { schedule?: number[]; target?: (hook: string) => DeliveryTarget | undefined; leaseMs?: number } = {},
+  ) {
     receiver = await startMockHooks({ port: 0, respond });
     dispatcher = new Dispatcher({
       store,
       client: new HookClient(),
-      logger: silentLogger,
-      target: () => ({ url: `${receiver.url}/post-add-node`, timeoutMs: 1000 }),
-      schedule,
+      logger,
+      target: options.target ?? ((hook) => ({ url: `${receiver.url}/${hook}`, timeoutMs: 10_000 })),
+      schedule: options.schedule ?? [50, 50],
       concurrency: 8,
-      leaseMs: 5000,
+      leaseMs: options.leaseMs ?? 30_000,
       pollIntervalMs: 20,
     });
     dispatcher.start();
   }
 
-  const enqueue = (clusterId: string, n: number) =>
-    store.enqueue({ hook: 'post-add-node', clusterId, payload: JSON.stringify({ cluster_id: clusterId, n }) });
+  const enqueue = (clusterId: string, n: number, hook = 'post-add-node') =>
+    store.enqueue({ hook, clusterId, payload: JSON.stringify({ cluster_id: clusterId, n }) });
   const bodies = () => receiver.received.map((hook) => JSON.parse(hook.body) as { cluster_id: string; n: number });
 
-  beforeEach(() => {
+  beforeEach(async () => {
+    errors = [];
     dir = mkdtempSync(join(tmpdir(), 'ccx-dispatch-'));
-    store = new SqliteStore(join(dir, 'deliveries.db'));
+    store = await SqliteStore.open(join(dir, 'deliveries.db'));
   });
   afterEach(async () => {
     await dispatcher.stop(1000);
@@ -61,13 +72,14 @@ describe('Dispatcher', () => {
     expect(receiver.received[0]!.body).to.equal('{"cluster_id":"c1","n":1}');
     await dispatcher.stop(1000);
     expect(await store.get(id)).to.include({ status: 'delivered', attempts: 1 });
+    expect((await store.attempts(id)).map((attempt) => attempt.statusCode)).to.deep.equal([200]);
   });
 
   it('retries with the same webhook-id and marks the delivery dead after the last attempt', async () => {
     await start(() => ({ status: 500 }));
     const id = await enqueue('c1', 1);
     await until(() => receiver.received.length === 3);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     expect(receiver.received).to.have.length(3);
     expect(receiver.received.map((hook) => hook.headers['webhook-id'])).to.deep.equal([id, id, id]);
     expect(receiver.received.map((hook) => hook.headers['ccx-hook-attempt'])).to.deep.equal(['1', '2', '3']);
@@ -76,11 +88,14 @@ describe('Dispatcher', () => {
 
   it('keeps per-cluster order while an earlier delivery is retried; other clusters do not wait', async () => {
     let failuresLeft = 2;
-    await start((hook) => {
-      const { cluster_id: cluster, n } = JSON.parse(hook.body) as { cluster_id: string; n: number };
-      if (cluster === 'a' && n === 1 && failuresLeft-- > 0) return { status: 503 };
-      return undefined;
-    }, [300, 300, 300]);
+    await start(
+      (hook) => {
+        const { cluster_id: cluster, n } = JSON.parse(hook.body) as { cluster_id: string; n: number };
+        if (cluster === 'a' && n === 1 && failuresLeft-- > 0) return { status: 503 };
+        return undefined;
+      },
+      { schedule: [300, 300, 300] },
+    );
     await enqueue('a', 1);
     await enqueue('a', 2);
     await enqueue('a', 3);
@@ -94,10 +109,92 @@ describe('Dispatcher', () => {
   });
 
   it('waits as long as Retry-After asks when that is later than the schedule', async () => {
-    await start((hook) => (hook.headers['ccx-hook-attempt'] === '1' ? { status: 429, headers: { 'retry-after': '1' } } : undefined));
+    await start((hook) => (hook.headers['ccx-hook-attempt'] === '1' ? { status: 429, headers: { 'retry-after': '1' } } : undefined), {
+      schedule: [50, 2000],
+    });
     await enqueue('c1', 1);
     await until(() => receiver.received.length === 2);
     const [first, second] = receiver.received;
     expect(second!.receivedAt - first!.receivedAt).to.be.at.least(950);
+  });
+
+  it('caps Retry-After at the longest step of the schedule', async () => {
+    await start(
+      (hook) => (hook.headers['ccx-hook-attempt'] === '1' ? { status: 503, headers: { 'retry-after': '999999999' } } : undefined),
+      { schedule: [50, 300] },
+    );
+    const id = await enqueue('c1', 1);
+    await until(() => receiver.received.length === 2);
+    const [first, second] = receiver.received;
+    expect(second!.receivedAt - first!.receivedAt).to.be.below(1_000);
+    await until(() => errors.length === 0 && receiver.received.length === 2);
+    await dispatcher.stop(1000);
+    expect(await store.get(id)).to.include({ status: 'delivered' });
+  });
+
+  it('counts a 2xx with a body over 64 KiB as delivered', async () => {
+    await start(() => ({ status: 200, body: 'x'.repeat(200 * 1024) }));
+    const id = await enqueue('c1', 1);
+    await until(() => receiver.received.length === 1);
+    await sleep(200);
+    await dispatcher.stop(1000);
+    expect(await store.get(id)).to.include({ status: 'delivered', attempts: 1 });
+    expect(receiver.received).to.have.length(1);
+  });
+
+  it('makes a delivery of a disabled hook dead at once, so that later ones of its cluster go out', async () => {
+    await start(() => undefined, {
+      schedule: [60_000],
+      target: (hook) => (hook === 'post-add-node' ? undefined : { url: `${receiver.url}/${hook}`, timeoutMs: 1000 }),
+    });
+    const disabled = await enqueue('c1', 1, 'post-add-node');
+    await enqueue('c1', 2, 'post-delete-cluster');
+    await until(() => receiver.received.length === 1);
+    expect(receiver.received[0]!.hook).to.equal('post-delete-cluster');
+    expect(await store.get(disabled)).to.include({ status: 'dead', lastError: 'hook disabled' });
+  });
+
+  it('stops waiting for a claim in flight and releases what it claimed', async () => {
+    await start(() => undefined);
+    const id = await enqueue('c1', 1);
+    dispatcher.wake();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    await dispatcher.stop(1000);
+    await sleep(100);
+    expect(receiver.received).to.have.length(0);
+    expect((await store.claim(10, 10_000)).map((delivery) => delivery.id)).to.deep.equal([id]);
+  });
+
+  it('aborts attempts at the end of the grace period and releases their leases', async () => {
+    await start(() => ({ status: 200, delayMs: 5_000 }));
+    const id = await enqueue('c1', 1);
+    await sleep(200);
+    const started = Date.now();
+    await dispatcher.stop(300);
+    expect(Date.now() - started).to.be.below(2_000);
+    expect((await store.claim(10, 10_000)).map((delivery) => delivery.id)).to.deep.equal([id]);
+    expect(await store.attempts(id)).to.deep.equal([], 'an aborted attempt does not count');
+  });
+
+  it('keeps running when resolving a target throws, and still stops', async () => {
+    await start(() => undefined, {
+      target: () => {
+        throw new Error('bad target');
+      },
+    });
+    await enqueue('c1', 1);
+    await until(() => errors.some((line) => line.includes('bad target')));
+    await dispatcher.stop(1000);
+  });
+
+  it('extends the lease of an attempt that outlasts it, so no one else takes the delivery', async () => {
+    await start(() => ({ status: 200, delayMs: 700 }), { leaseMs: 300 });
+    const id = await enqueue('c1', 1);
+    await sleep(450);
+    expect(await store.claim(10, 10_000)).to.deep.equal([], 'the lease was extended');
+    await until(() => receiver.received.length === 1);
+    await sleep(100);
+    expect(await store.get(id)).to.include({ status: 'delivered' });
   });
 });

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { type HookClient, HookError, type Logger } from '@ccx-hook/hook-client';
-import type { Delivery, DeliveryStore } from './delivery-store.js';
+import type { AttemptOutcome, ClaimedDelivery, DeliveryStore, Lease, NewAttempt } from './delivery-store.js';
 import { nextAttemptDelay } from './next-attempt-delay.js';
 
 /** Where a hook is delivered now; undefined when the hook is disabled. */
@@ -24,32 +23,37 @@ export interface DispatcherOptions {
   /** How often the store is polled for due deliveries, in ms. Default 500. */
   pollIntervalMs?: number;
   /**
-   * How long a claimed delivery stays leased, in ms; it must outlast the longest attempt,
-   * since an expired lease lets another dispatcher take the delivery over.
+   * How long a claim is leased, in ms. The dispatcher extends the leases of running attempts
+   * every third of it, so an attempt can outlast it; a dispatcher that dies stops extending,
+   * and another one takes its work over once the lease runs out.
    */
   leaseMs: number;
   /** Delivered rows older than this are purged, in ms. Default 7 days. */
   retentionMs?: number;
 }
 
+const purgeEveryMs = 60_000;
+
 /**
- * Delivers queued post- hooks: leases due deliveries (the oldest pending one per cluster),
- * POSTs each with the delivery id as `webhook-id`, and records the outcome — delivered on a
- * 2xx, otherwise retried on the schedule (with jitter, or later when `Retry-After` says so)
- * and dead after the last attempt. A lease outlives an attempt, so work of a crashed
- * dispatcher is taken over once its leases expire.
+ * Delivers queued post- hooks: leases due queue heads, POSTs each with the delivery id as
+ * `webhook-id`, and records the outcome under the lease — delivered on a 2xx, otherwise
+ * retried on the schedule (with jitter, or later when `Retry-After` says so, up to the
+ * schedule's longest step) and dead after the last attempt. A delivery whose hook is disabled
+ * goes dead at once, so it never blocks its cluster.
  */
 export class Dispatcher {
-  private readonly owner = `dispatcher-${randomUUID()}`;
+  /** Leases this dispatcher holds: claimed and not yet recorded. */
+  private readonly held = new Map<string, Lease>();
   private readonly inFlight = new Map<string, AbortController>();
   private readonly pollIntervalMs: number;
   private running = false;
-  private claiming = false;
+  private claiming: Promise<void> | undefined;
   /** A wake-up arrived while claiming: poll again right after. */
   private wokenWhileClaiming = false;
   /** Many enqueues in one turn of the event loop make one poll. */
   private wakeScheduled = false;
   private pollTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   private lastPurge = 0;
   private idle: (() => void) | undefined;
 
@@ -60,6 +64,7 @@ export class Dispatcher {
   /** Starts polling the store. */
   start(): void {
     this.running = true;
+    this.heartbeat = setInterval(() => void this.extendLeases(), this.options.leaseMs / 3);
     this.wake();
   }
 
@@ -69,17 +74,20 @@ export class Dispatcher {
     this.wakeScheduled = true;
     setImmediate(() => {
       this.wakeScheduled = false;
-      void this.poll();
+      this.poll();
     });
   }
 
   /**
-   * Stops claiming, lets running attempts finish for up to `graceMs`, aborts the rest, and
-   * releases this dispatcher's leases so that other replicas take the work at once.
+   * Stops claiming, waits for a claim in flight, lets running attempts finish for up to
+   * `graceMs`, aborts the rest, and releases every lease still held so that other replicas
+   * take the work at once.
    */
   async stop(graceMs: number): Promise<void> {
     this.running = false;
     clearTimeout(this.pollTimer);
+    clearInterval(this.heartbeat);
+    await this.claiming;
     if (this.inFlight.size > 0) {
       const drained = new Promise<void>((resolve) => (this.idle = resolve));
       const timer = setTimeout(() => {
@@ -88,86 +96,60 @@ export class Dispatcher {
       await drained;
       clearTimeout(timer);
     }
-    await this.options.store.release(this.owner);
+    if (this.held.size > 0) {
+      const leases = [...this.held.values()];
+      this.held.clear();
+      await this.options.store.release(leases).catch((error: unknown) =>
+        this.options.logger.error('cannot release leases', { count: leases.length, error: (error as Error).message }),
+      );
+    }
   }
 
-  private async poll(): Promise<void> {
+  private poll(): void {
     if (!this.running) return;
     if (this.claiming) {
       this.wokenWhileClaiming = true;
       return;
     }
-    this.claiming = true;
     this.wokenWhileClaiming = false;
     clearTimeout(this.pollTimer);
+    this.claiming = this.claimAndPurge().finally(() => {
+      this.claiming = undefined;
+      if (this.running) this.pollTimer = setTimeout(() => this.poll(), this.wokenWhileClaiming ? 0 : this.pollIntervalMs);
+    });
+  }
+
+  private async claimAndPurge(): Promise<void> {
+    const { store, logger, concurrency, leaseMs } = this.options;
     try {
-      const free = this.options.concurrency - this.inFlight.size;
+      const free = concurrency - this.inFlight.size;
       if (free > 0) {
-        const batch = await this.options.store.claim(this.owner, free, this.options.leaseMs);
-        for (const delivery of batch) void this.attempt(delivery);
+        const batch = await store.claim(free, leaseMs);
+        for (const delivery of batch) {
+          this.held.set(delivery.id, delivery.lease);
+          // Stopped while claiming: the lease is released by stop(), the attempt is not made.
+          if (this.running) void this.attempt(delivery);
+        }
       }
-      await this.purge();
+      if (Date.now() - this.lastPurge >= purgeEveryMs) {
+        this.lastPurge = Date.now();
+        const purged = await store.purgeDelivered(this.options.retentionMs ?? 7 * 86_400_000);
+        if (purged > 0) logger.info('purged delivered deliveries', { count: purged });
+      }
     } catch (error) {
-      this.options.logger.error('dispatcher cannot read the store', { error: (error as Error).message });
-    } finally {
-      this.claiming = false;
-      const delay = this.wokenWhileClaiming ? 0 : this.pollIntervalMs;
-      if (this.running) this.pollTimer = setTimeout(() => void this.poll(), delay);
+      logger.error('dispatcher cannot read the store', { error: (error as Error).message });
     }
   }
 
-  private async attempt(delivery: Delivery): Promise<void> {
-    const { store, client, logger, schedule } = this.options;
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
     const controller = new AbortController();
     this.inFlight.set(delivery.id, controller);
     const attempt = delivery.attempts + 1;
-    const startedAt = Date.now();
-    const target = this.options.target(delivery.hook);
-    let statusCode: number | undefined;
-    let failure: HookError | Error | undefined;
+    const meta = { hook: delivery.hook, cluster_id: delivery.clusterId, delivery_id: delivery.id, attempt };
     try {
-      if (!target) throw new Error('hook is disabled');
-      const reply = await client.send({
-        url: target.url,
-        hookName: delivery.hook,
-        webhookId: delivery.id,
-        attempt,
-        body: delivery.payload,
-        timeoutMs: target.timeoutMs,
-        signal: controller.signal,
-      });
-      statusCode = reply.statusCode;
+      await this.deliver(delivery, attempt, controller.signal, meta);
     } catch (error) {
-      failure = error as Error;
-      statusCode = error instanceof HookError ? error.details.statusCode : undefined;
-    }
-    const durationMs = Date.now() - startedAt;
-    const meta = { hook: delivery.hook, cluster_id: delivery.clusterId, delivery_id: delivery.id, attempt, duration_ms: durationMs };
-    try {
-      if (failure instanceof HookError && failure.code === 'ERR_HOOK_ABORTED') {
-        // Shutting down: the attempt does not count; the lease is released by stop().
-        logger.info('delivery attempt aborted by shutdown', meta);
-      } else if (!failure) {
-        await store.recordAttempt(delivery.id, this.owner, { attempt, startedAt, durationMs, statusCode }, { status: 'delivered' });
-        logger.info('delivery delivered', { ...meta, status: statusCode });
-      } else {
-        const retryAfterMs = failure instanceof HookError ? failure.details.retryAfterMs : undefined;
-        const delay = nextAttemptDelay(schedule, attempt, retryAfterMs);
-        const outcome = delay === undefined
-          ? ({ status: 'dead' } as const)
-          : ({ status: 'pending', nextAttemptAt: Date.now() + delay } as const);
-        const record = { attempt, startedAt, durationMs, statusCode, error: failure.message };
-        await store.recordAttempt(delivery.id, this.owner, record, outcome);
-        const log = outcome.status === 'dead' ? logger.error : logger.warn;
-        log.call(logger, outcome.status === 'dead' ? 'delivery dead after its last attempt' : 'delivery attempt failed', {
-          ...meta,
-          status: statusCode,
-          error: failure.message,
-          next_attempt_in_ms: delay,
-        });
-      }
-    } catch (error) {
-      logger.error('cannot record delivery attempt', { ...meta, error: (error as Error).message });
+      this.options.logger.error('delivery attempt failed unexpectedly', { ...meta, error: (error as Error).message });
     } finally {
       this.inFlight.delete(delivery.id);
       if (this.inFlight.size === 0) this.idle?.();
@@ -175,11 +157,84 @@ export class Dispatcher {
     }
   }
 
-  private async purge(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastPurge < 60_000) return;
-    this.lastPurge = now;
-    const purged = await this.options.store.purgeDelivered(now - (this.options.retentionMs ?? 7 * 86_400_000));
-    if (purged > 0) this.options.logger.info('purged delivered deliveries', { count: purged });
+  private async deliver(delivery: ClaimedDelivery, attempt: number, signal: AbortSignal, meta: Record<string, unknown>): Promise<void> {
+    const { client, logger, schedule } = this.options;
+    const target = this.options.target(delivery.hook);
+    if (!target) {
+      await this.record(delivery, { attempt, durationMs: 0, error: 'hook disabled' }, { status: 'dead' }, meta);
+      logger.error('delivery dead: its hook is disabled', meta);
+      return;
+    }
+    const started = performance.now();
+    let statusCode: number | undefined;
+    let failure: Error | undefined;
+    try {
+      const reply = await client.send({
+        url: target.url,
+        hookName: delivery.hook,
+        webhookId: delivery.id,
+        attempt,
+        body: delivery.payload,
+        timeoutMs: target.timeoutMs,
+        signal,
+      });
+      statusCode = reply.statusCode;
+    } catch (error) {
+      statusCode = error instanceof HookError ? error.details.statusCode : undefined;
+      // Any 2xx delivers, whatever the size of its body (DESIGN §3).
+      if (!(error instanceof HookError && error.code === 'ERR_HOOK_REPLY_TOO_LARGE' && isSuccess(statusCode))) {
+        failure = error as Error;
+      }
+    }
+    const durationMs = Math.round(performance.now() - started);
+    const logMeta = { ...meta, duration_ms: durationMs, status: statusCode };
+    if (failure instanceof HookError && failure.code === 'ERR_HOOK_ABORTED') {
+      // Shutting down or the lease was lost: the attempt does not count; stop() releases the lease.
+      logger.info('delivery attempt aborted', logMeta);
+      return;
+    }
+    if (!failure) {
+      if (await this.record(delivery, { attempt, durationMs, statusCode }, { status: 'delivered' }, logMeta)) {
+        logger.info('delivery delivered', logMeta);
+      }
+      return;
+    }
+    const retryAfterMs = failure instanceof HookError ? failure.details.retryAfterMs : undefined;
+    const delayMs = nextAttemptDelay(schedule, attempt, retryAfterMs);
+    const outcome: AttemptOutcome = delayMs === undefined ? { status: 'dead' } : { status: 'pending', delayMs };
+    if (await this.record(delivery, { attempt, durationMs, statusCode, error: failure.message }, outcome, logMeta)) {
+      const dead = outcome.status === 'dead';
+      (dead ? logger.error : logger.warn).call(logger, dead ? 'delivery dead after its last attempt' : 'delivery attempt failed', {
+        ...logMeta,
+        error: failure.message,
+        next_attempt_in_ms: delayMs,
+      });
+    }
+  }
+
+  /** Records under the lease; false (and a warning) when the lease was lost to another dispatcher. */
+  private async record(delivery: ClaimedDelivery, attempt: NewAttempt, outcome: AttemptOutcome, meta: Record<string, unknown>) {
+    const applied = await this.options.store.recordAttempt(delivery.lease, attempt, outcome);
+    this.held.delete(delivery.id);
+    if (!applied) this.options.logger.warn('delivery attempt not recorded: its lease was taken over', meta);
+    return applied;
+  }
+
+  /** Keeps the leases of running attempts alive; an attempt whose lease was lost is aborted. */
+  private async extendLeases(): Promise<void> {
+    const running = [...this.inFlight.keys()].map((id) => this.held.get(id)).filter((lease) => lease !== undefined);
+    if (running.length === 0) return;
+    try {
+      const lost = await this.options.store.extend(running, this.options.leaseMs);
+      for (const lease of lost) {
+        this.options.logger.warn('delivery lease lost; aborting the attempt', { delivery_id: lease.deliveryId });
+        this.held.delete(lease.deliveryId);
+        this.inFlight.get(lease.deliveryId)?.abort();
+      }
+    } catch (error) {
+      this.options.logger.error('cannot extend delivery leases', { error: (error as Error).message });
+    }
   }
 }
+
+const isSuccess = (status: number | undefined) => status !== undefined && status >= 200 && status <= 299;

@@ -1,12 +1,21 @@
 export type {
   AttemptOutcome,
   AttemptRecord,
+  ClaimedDelivery,
   Delivery,
+  DeliveryFilter,
+  DeliveryPage,
+  DeliveryQuery,
   DeliveryStatus,
   DeliveryStore,
+  Lease,
+  NewAttempt,
   NewDelivery,
+  RetryResult,
+  StoreStats,
 } from './delivery-store.js';
 export { Dispatcher, type DispatcherOptions, type DeliveryTarget } from './dispatcher.js';
 export { StoreError, StoreUrlError } from './errors.js';
 export { openStore } from './open-store.js';
+export { PostgresStore } from './postgres-store.js';
 export { SqliteStore } from './sqlite-store.js';

@@ -1,7 +1,8 @@
 /**
  * The wait before the attempt after attempt number `attempt` (1-based), in ms: the schedule's
- * entry with ±10 % jitter, or the integrator's `Retry-After` when that is later; undefined
- * when `attempt` was the last one.
+ * entry with ±10 % jitter, or the integrator's `Retry-After` when that is later — but never
+ * longer than the schedule's longest step, so a hostile `Retry-After` cannot park a delivery
+ * (and its cluster) for years. Undefined when `attempt` was the last one.
  */
 export function nextAttemptDelay(
   schedule: readonly number[],
@@ -12,5 +13,6 @@ export function nextAttemptDelay(
   const base = schedule[attempt - 1];
   if (base === undefined) return undefined;
   const jittered = Math.round(base * (0.9 + 0.2 * random()));
-  return Math.max(jittered, retryAfterMs ?? 0);
+  const asked = Math.min(retryAfterMs ?? 0, Math.max(...schedule));
+  return Math.max(jittered, asked);
 }

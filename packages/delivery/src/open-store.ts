@@ -1,16 +1,24 @@
 import type { DeliveryStore } from './delivery-store.js';
 import { StoreUrlError } from './errors.js';
+import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 
 /**
- * Opens the store named by `store.url`: `sqlite:<path>` (the embedded default).
- * Throws `StoreUrlError` for any other scheme, `StoreError` when the store cannot be opened.
+ * Opens the store named by `store.url`: `sqlite:<path>` (the embedded default) or
+ * `postgres://…` / `postgresql://…`. Rejects with `StoreUrlError` for any other URL or a store
+ * that would not be durable (`sqlite::memory:`), `StoreError` when the store cannot be opened.
  */
-export function openStore(url: string): DeliveryStore {
+export async function openStore(url: string): Promise<DeliveryStore> {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path === '') throw new StoreUrlError('a sqlite store URL needs a path, e.g. sqlite:./.data/deliveries.db');
-    return new SqliteStore(path);
+    if (path === ':memory:' || path.startsWith('file:') || path.includes('mode=memory')) {
+      throw new StoreUrlError(`store.url "${url}" is not durable; give a file path, e.g. sqlite:./.data/deliveries.db`);
+    }
+    return SqliteStore.open(path);
   }
-  throw new StoreUrlError(`unsupported store URL scheme in "${url.split(':')[0]}:"; expected sqlite:<path>`);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return PostgresStore.open(url);
+  throw new StoreUrlError(
+    `unsupported store URL scheme in "${url.split(':')[0]}:"; expected sqlite:<path> or postgres://…`,
+  );
 }

@@ -1,226 +1,145 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { newWebhookId } from '@ccx-hook/hook-client';
+import { Worker } from 'node:worker_threads';
 import type {
   AttemptOutcome,
   AttemptRecord,
+  ClaimedDelivery,
   Delivery,
-  DeliveryStatus,
+  DeliveryFilter,
+  DeliveryPage,
+  DeliveryQuery,
   DeliveryStore,
+  Lease,
+  NewAttempt,
   NewDelivery,
+  RetryResult,
+  StoreStats,
 } from './delivery-store.js';
 import { StoreError } from './errors.js';
+import { GroupCommit } from './group-commit.js';
+import type { SqliteOutbox } from './sqlite-outbox.js';
+import type { WorkerRequest, WorkerResponse } from './sqlite-worker.js';
 
-const schema = `
-CREATE TABLE IF NOT EXISTS deliveries (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  hook TEXT NOT NULL,
-  cluster_id TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  idempotency_key TEXT,
-  status TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  lease_owner TEXT,
-  lease_until INTEGER,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS deliveries_idempotency ON deliveries (hook, idempotency_key)
-  WHERE idempotency_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS deliveries_cluster_pending ON deliveries (cluster_id, status, seq);
-CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
-CREATE TABLE IF NOT EXISTS attempts (
-  delivery_id TEXT NOT NULL,
-  attempt INTEGER NOT NULL,
-  started_at INTEGER NOT NULL,
-  duration_ms INTEGER NOT NULL,
-  status_code INTEGER,
-  error TEXT,
-  PRIMARY KEY (delivery_id, attempt)
-);
-`;
-
-interface Row {
-  id: string;
-  hook: string;
-  cluster_id: string;
-  payload: string;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: number;
-  created_at: number;
-}
-
-interface Waiter {
-  delivery: NewDelivery;
-  resolve: (id: string) => void;
-  reject: (error: unknown) => void;
-}
-
-const toDelivery = (row: Row): Delivery => ({
-  id: row.id,
-  hook: row.hook,
-  clusterId: row.cluster_id,
-  payload: row.payload,
-  status: row.status,
-  attempts: row.attempts,
-  nextAttemptAt: row.next_attempt_at,
-  createdAt: row.created_at,
-});
+type Method = keyof SqliteOutbox;
+type Call<M extends Method> = SqliteOutbox[M] extends (...args: infer A) => infer R ? { args: A; result: R } : never;
 
 /**
  * The embedded outbox: one SQLite file in WAL mode with `synchronous=FULL`, so a commit
- * survives a crash of the process or the machine. Enqueues that arrive in the same turn of
- * the event loop are committed together (group commit); none resolves before its commit.
- * Throws `StoreError` when the file cannot be opened.
+ * survives a crash of the process or the machine. The connection lives in a worker thread, so
+ * another process holding the write lock or a slow fsync delays deliveries, never the caller's
+ * event loop. Enqueues are committed in groups: while one group commits, the next gathers;
+ * none resolves before its commit. Open it with `SqliteStore.open`.
  */
 export class SqliteStore implements DeliveryStore {
-  private readonly db: Database.Database;
-  private queue: Waiter[] = [];
-  private flushScheduled = false;
+  private readonly calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  private nextId = 1;
+  private readonly groups = new GroupCommit<NewDelivery, string>((group) => this.call('enqueue', group));
   private closed = false;
+  private failure: StoreError | undefined;
 
-  constructor(path: string) {
-    try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      this.db = new Database(path);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma('busy_timeout = 5000');
-      this.db.exec(schema);
-    } catch (error) {
-      throw new StoreError(`cannot open SQLite store ${path}: ${(error as Error).message}`, { cause: error });
-    }
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (response: WorkerResponse) => {
+      const call = this.calls.get(response.id);
+      if (!call) return;
+      this.calls.delete(response.id);
+      if ('error' in response) call.reject(new StoreError(`store failed: ${response.error}`));
+      else call.resolve(response.result);
+    });
+    const fail = (reason: string) => {
+      this.failure = new StoreError(this.closed ? 'store is closed' : `store worker stopped: ${reason}`);
+      for (const call of this.calls.values()) call.reject(this.failure);
+      this.calls.clear();
+    };
+    worker.on('error', (error) => fail(error.message));
+    worker.on('exit', (code) => fail(`exit code ${code}`));
+  }
+
+  /**
+   * Opens (and creates or migrates) the store at `path`. Rejects with `StoreError` when the
+   * file cannot be opened.
+   */
+  static open(path: string): Promise<SqliteStore> {
+    const worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: path });
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(new StoreError(`cannot open SQLite store ${path}: ${error.message}`, { cause: error }));
+      worker.once('error', onError);
+      worker.once('message', (response: WorkerResponse) => {
+        worker.off('error', onError);
+        if ('error' in response) {
+          reject(new StoreError(`cannot open SQLite store ${path}: ${response.error}`));
+          return;
+        }
+        resolve(new SqliteStore(worker));
+      });
+    });
   }
 
   enqueue(delivery: NewDelivery): Promise<string> {
     if (this.closed) return Promise.reject(new StoreError('store is closed'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ delivery, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    return this.groups.add(delivery);
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 0) return;
-    const now = Date.now();
-    const findByKey = this.db.prepare<[string, string], { id: string }>(
-      'SELECT id FROM deliveries WHERE hook = ? AND idempotency_key = ?',
-    );
-    const insert = this.db.prepare(
-      `INSERT INTO deliveries (id, hook, cluster_id, payload, idempotency_key, status, next_attempt_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-    );
-    let ids: string[];
-    try {
-      ids = this.db.transaction(() =>
-        batch.map(({ delivery }) => {
-          const key = delivery.idempotencyKey;
-          const existing = key ? findByKey.get(delivery.hook, key) : undefined;
-          if (existing) return existing.id;
-          const id = newWebhookId(now);
-          insert.run(id, delivery.hook, delivery.clusterId, delivery.payload, key ?? null, now, now, now);
-          return id;
-        }),
-      )();
-    } catch (error) {
-      const failure = new StoreError(`cannot store delivery: ${(error as Error).message}`, { cause: error });
-      for (const waiter of batch) waiter.reject(failure);
-      return;
-    }
-    batch.forEach((waiter, index) => waiter.resolve(ids[index]!));
+  claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    return this.call('claim', limit, leaseMs);
   }
 
-  async claim(owner: string, limit: number, leaseMs: number): Promise<Delivery[]> {
-    const now = Date.now();
-    return this.run(() =>
-      this.db.transaction(() => {
-        const rows = this.db
-          .prepare<[number, number, number], Row>(
-            `SELECT d.* FROM deliveries d
-             WHERE d.status = 'pending' AND d.next_attempt_at <= ?
-               AND (d.lease_until IS NULL OR d.lease_until <= ?)
-               AND NOT EXISTS (SELECT 1 FROM deliveries e
-                               WHERE e.cluster_id = d.cluster_id AND e.status = 'pending' AND e.seq < d.seq)
-             ORDER BY d.next_attempt_at, d.seq
-             LIMIT ?`,
-          )
-          .all(now, now, limit);
-        const lease = this.db.prepare('UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE id = ?');
-        for (const row of rows) lease.run(owner, now + leaseMs, row.id);
-        return rows.map(toDelivery);
-      }).immediate(),
-    );
+  recordAttempt(lease: Lease, attempt: NewAttempt, outcome: AttemptOutcome): Promise<boolean> {
+    return this.call('recordAttempt', lease, attempt, outcome);
   }
 
-  async recordAttempt(id: string, owner: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<void> {
-    const now = Date.now();
-    this.run(() =>
-      this.db.transaction(() => {
-        this.db
-          .prepare(
-            `INSERT OR REPLACE INTO attempts (delivery_id, attempt, started_at, duration_ms, status_code, error)
-             VALUES (?, ?, ?, ?, ?, ?)`,
-          )
-          .run(id, attempt.attempt, attempt.startedAt, attempt.durationMs, attempt.statusCode ?? null, attempt.error ?? null);
-        this.db
-          .prepare(
-            `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL,
-               lease_until = NULL, updated_at = ?
-             WHERE id = ? AND status = 'pending' AND (lease_owner = ? OR lease_owner IS NULL)`,
-          )
-          .run(outcome.status, attempt.attempt, outcome.status === 'pending' ? outcome.nextAttemptAt : now, now, id, owner);
-      })(),
-    );
+  extend(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
+    return this.call('extend', [...leases], leaseMs);
   }
 
-  async get(id: string): Promise<Delivery | undefined> {
-    const row = this.run(() => this.db.prepare<[string], Row>('SELECT * FROM deliveries WHERE id = ?').get(id));
-    return row && toDelivery(row);
+  release(leases: readonly Lease[]): Promise<void> {
+    return this.call('release', [...leases]);
   }
 
-  async release(owner: string): Promise<void> {
-    this.run(() =>
-      this.db.prepare('UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?').run(owner),
-    );
+  get(id: string): Promise<Delivery | undefined> {
+    return this.call('get', id);
   }
 
-  async purgeDelivered(before: number): Promise<number> {
-    return this.run(() =>
-      this.db.transaction(() => {
-        this.db
-          .prepare(
-            `DELETE FROM attempts WHERE delivery_id IN
-               (SELECT id FROM deliveries WHERE status = 'delivered' AND updated_at < ?)`,
-          )
-          .run(before);
-        return this.db.prepare(`DELETE FROM deliveries WHERE status = 'delivered' AND updated_at < ?`).run(before).changes;
-      })(),
-    );
+  attempts(id: string): Promise<AttemptRecord[]> {
+    return this.call('attempts', id);
+  }
+
+  list(query: DeliveryQuery): Promise<DeliveryPage> {
+    return this.call('list', query);
+  }
+
+  count(filter: DeliveryFilter): Promise<number> {
+    return this.call('count', filter);
+  }
+
+  retry(ids: readonly string[]): Promise<RetryResult[]> {
+    return this.call('retry', [...ids]);
+  }
+
+  retryDead(filter: Omit<DeliveryFilter, 'status'>, limit: number): Promise<number> {
+    return this.call('retryDead', filter, limit);
+  }
+
+  purgeDelivered(olderThanMs: number): Promise<number> {
+    return this.call('purgeDelivered', olderThanMs);
+  }
+
+  stats(): Promise<StoreStats> {
+    return this.call('stats');
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
-    this.db.close();
+    await this.groups.drain();
+    if (!this.failure) await this.call('close');
+    await this.worker.terminate();
   }
 
-  private run<T>(work: () => T): T {
-    if (this.closed) throw new StoreError('store is closed');
-    try {
-      return work();
-    } catch (error) {
-      throw new StoreError(`store failed: ${(error as Error).message}`, { cause: error });
-    }
+  private call<M extends Method>(method: M, ...args: Call<M>['args']): Promise<Call<M>['result']> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.worker.postMessage({ id, method, args } satisfies WorkerRequest);
+    });
   }
 }

@@ -20,7 +20,7 @@ export class HookError extends Error {
     readonly code: HookErrorCode,
     message: string,
     readonly details: {
-      /** The HTTP status, for `ERR_HOOK_STATUS`. */
+      /** The HTTP status, for `ERR_HOOK_STATUS` and `ERR_HOOK_REPLY_TOO_LARGE` (whose status may be a 2xx). */
       statusCode?: number;
       /** The delay the integrator asked for with `Retry-After` on 429/503, in ms. */
       retryAfterMs?: number;

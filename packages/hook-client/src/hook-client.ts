@@ -108,7 +108,9 @@ export class HookClient {
 
   private toHookError(error: unknown, request: HookRequest, tooLarge: boolean): HookError {
     if (tooLarge) {
-      return new HookError('ERR_HOOK_REPLY_TOO_LARGE', `reply is larger than ${this.maxReplyBytes} bytes`);
+      // The status line arrived before the body was cut off; a post- hook counts a 2xx as delivered.
+      const statusCode = error instanceof RequestError ? error.response?.statusCode : undefined;
+      return new HookError('ERR_HOOK_REPLY_TOO_LARGE', `reply is larger than ${this.maxReplyBytes} bytes`, { statusCode });
     }
     if (request.signal?.aborted) return new HookError('ERR_HOOK_ABORTED', 'attempt aborted', { cause: error });
     if (error instanceof RequestError && error.name === 'TimeoutError') {

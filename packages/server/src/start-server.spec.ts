@@ -71,9 +71,9 @@ describe('HookService over gRPC', () => {
     throw new Error('expected the call to fail');
   }
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ccx-server-'));
-    store = openStore(`sqlite:${join(dir, 'deliveries.db')}`);
+    store = await openStore(`sqlite:${join(dir, 'deliveries.db')}`);
   });
   afterEach(async () => {
     client.close();

@@ -76,7 +76,7 @@ describe('end to end: durable post- hooks', function () {
     expect(attempts.map((hook) => hook.headers['webhook-id'])).to.deep.equal([id, id, id]);
     expect(attempts.map((hook) => hook.headers['ccx-hook-attempt'])).to.deep.equal(['1', '2', '3']);
     expect(attempts.map((hook) => hook.status)).to.deep.equal([500, 500, 500]);
-    const store = openStore(`sqlite:${join(dir, 'deliveries.db')}`);
+    const store = await openStore(`sqlite:${join(dir, 'deliveries.db')}`);
     try {
       expect(await store.get(id)).to.include({ status: 'dead', attempts: 3 });
     } finally {

@@ -1,0 +1,41 @@
+/**
+ * The PostgreSQL schema as versioned steps, applied in order by `migratePostgres`; the
+ * `ccx_hook_migrations` table records which have run. Never edit a step once released: add one.
+ */
+export const postgresMigrations: readonly string[] = [
+  // ready_at is set on the oldest pending delivery of each cluster only (its queue head: when
+  // it is due, or when its lease expires), so a claim reads an index of heads, not the backlog.
+  `CREATE SEQUENCE ccx_hook_delivery_seq;
+   CREATE TABLE ccx_hook_deliveries (
+     id text PRIMARY KEY,
+     seq bigint NOT NULL DEFAULT nextval('ccx_hook_delivery_seq'),
+     hook text NOT NULL,
+     cluster_id text NOT NULL,
+     payload text NOT NULL,
+     idempotency_key text,
+     status text NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')),
+     attempts integer NOT NULL DEFAULT 0,
+     next_attempt_at timestamptz NOT NULL DEFAULT now(),
+     ready_at timestamptz,
+     lease_token text,
+     last_error text,
+     created_at timestamptz NOT NULL DEFAULT now(),
+     updated_at timestamptz NOT NULL DEFAULT now()
+   );
+   CREATE UNIQUE INDEX ccx_hook_deliveries_seq ON ccx_hook_deliveries (seq);
+   CREATE UNIQUE INDEX ccx_hook_deliveries_idempotency ON ccx_hook_deliveries (hook, idempotency_key)
+     WHERE idempotency_key IS NOT NULL;
+   CREATE INDEX ccx_hook_deliveries_ready ON ccx_hook_deliveries (ready_at, seq) WHERE ready_at IS NOT NULL;
+   CREATE INDEX ccx_hook_deliveries_cluster ON ccx_hook_deliveries (cluster_id, status, seq);
+   CREATE INDEX ccx_hook_deliveries_status ON ccx_hook_deliveries (status, seq);
+   CREATE TABLE ccx_hook_attempts (
+     seq bigserial PRIMARY KEY,
+     delivery_id text NOT NULL REFERENCES ccx_hook_deliveries (id) ON DELETE CASCADE,
+     attempt integer NOT NULL,
+     ended_at timestamptz NOT NULL DEFAULT now(),
+     duration_ms integer NOT NULL,
+     status_code integer,
+     error text
+   );
+   CREATE INDEX ccx_hook_attempts_delivery ON ccx_hook_attempts (delivery_id, seq);`,
+];

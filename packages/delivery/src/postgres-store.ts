@@ -1,0 +1,382 @@
+import pg from 'pg';
+import { newWebhookId } from '@ccx-hook/hook-client';
+import type {
+  AttemptOutcome,
+  AttemptRecord,
+  ClaimedDelivery,
+  Delivery,
+  DeliveryFilter,
+  DeliveryPage,
+  DeliveryQuery,
+  DeliveryStatus,
+  DeliveryStore,
+  Lease,
+  NewAttempt,
+  NewDelivery,
+  RetryResult,
+  StoreStats,
+} from './delivery-store.js';
+import { StoreError } from './errors.js';
+import { GroupCommit } from './group-commit.js';
+import { migratePostgres } from './migrate-postgres.js';
+
+interface Row {
+  id: string;
+  seq: string;
+  hook: string;
+  cluster_id: string;
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: Date;
+  ready_at: Date | null;
+  lease_token: string | null;
+  last_error: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toDelivery = (row: Row): Delivery => ({
+  id: row.id,
+  hook: row.hook,
+  clusterId: row.cluster_id,
+  payload: row.payload,
+  status: row.status,
+  attempts: row.attempts,
+  nextAttemptAt: row.next_attempt_at.getTime(),
+  ...(row.last_error === null ? {} : { lastError: row.last_error }),
+  createdAt: row.created_at.getTime(),
+  updatedAt: row.updated_at.getTime(),
+});
+
+const ms = (param: string) => `(${param} * interval '1 millisecond')`;
+/** The advisory lock that serialises the queue of one cluster (enqueue, promotion, retry). */
+const clusterLocks = (param: string) =>
+  `SELECT pg_advisory_xact_lock(k) FROM
+     (SELECT DISTINCT hashtextextended('cluster:' || c, 0) AS k FROM unnest(${param}::text[]) AS c ORDER BY 1) AS s`;
+const purgeBatch = 1000;
+
+/**
+ * The outbox on PostgreSQL, shared by any number of replicas. Time is the database's `now()`;
+ * claims take queue heads with `FOR UPDATE SKIP LOCKED`; changes to one cluster's queue
+ * (enqueue, promoting the next head, retry) hold a transaction advisory lock on the cluster, so
+ * replicas never make two heads. Enqueues are committed in groups. Open it with `PostgresStore.open`.
+ */
+export class PostgresStore implements DeliveryStore {
+  private readonly groups = new GroupCommit<NewDelivery, string>((group) => this.insert(group));
+  private closed = false;
+
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /** Connects and applies pending migrations. Rejects with `StoreError` when the database cannot be used. */
+  static async open(url: string): Promise<PostgresStore> {
+    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, statement_timeout: 30_000 });
+    // An idle connection that breaks (database restart) must not crash the process; the next query reports it.
+    pool.on('error', () => undefined);
+    try {
+      await migratePostgres(pool);
+    } catch (error) {
+      await pool.end();
+      throw new StoreError(`cannot open PostgreSQL store: ${(error as Error).message}`, { cause: error });
+    }
+    return new PostgresStore(pool);
+  }
+
+  enqueue(delivery: NewDelivery): Promise<string> {
+    if (this.closed) return Promise.reject(new StoreError('store is closed'));
+    return this.groups.add(delivery);
+  }
+
+  private insert(group: NewDelivery[]): Promise<string[]> {
+    return this.transaction(async (client) => {
+      const keyed = group.filter((delivery) => delivery.idempotencyKey !== undefined);
+      await client.query(
+        `SELECT pg_advisory_xact_lock(k) FROM
+           (SELECT DISTINCT hashtextextended(c, 0) AS k FROM unnest($1::text[]) AS c ORDER BY 1) AS s`,
+        [[...group.map((d) => `cluster:${d.clusterId}`), ...keyed.map((d) => `key:${JSON.stringify([d.hook, d.idempotencyKey])}`)]],
+      );
+      const ids = new Map<string, string>();
+      const keyOf = (delivery: NewDelivery) => `${delivery.hook}\u0000${delivery.idempotencyKey}`;
+      if (keyed.length > 0) {
+        const { rows } = await client.query<{ hook: string; idempotency_key: string; id: string }>(
+          `SELECT hook, idempotency_key, id FROM ccx_hook_deliveries
+           WHERE (hook, idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+          [keyed.map((d) => d.hook), keyed.map((d) => d.idempotencyKey)],
+        );
+        for (const row of rows) ids.set(`${row.hook}\u0000${row.idempotency_key}`, row.id);
+      }
+      const { rows: pending } = await client.query<{ cluster_id: string }>(
+        "SELECT DISTINCT cluster_id FROM ccx_hook_deliveries WHERE status = 'pending' AND cluster_id = ANY($1::text[])",
+        [group.map((d) => d.clusterId)],
+      );
+      const hasHead = new Set(pending.map((row) => row.cluster_id));
+      const fresh: (NewDelivery & { id: string; head: boolean })[] = [];
+      const result = group.map((delivery) => {
+        const existing = delivery.idempotencyKey === undefined ? undefined : ids.get(keyOf(delivery));
+        if (existing) return existing;
+        const id = newWebhookId();
+        if (delivery.idempotencyKey !== undefined) ids.set(keyOf(delivery), id);
+        fresh.push({ ...delivery, id, head: !hasHead.has(delivery.clusterId) });
+        hasHead.add(delivery.clusterId);
+        return id;
+      });
+      if (fresh.length > 0) {
+        await client.query(
+          `INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, idempotency_key, status, ready_at)
+           SELECT id, hook, cluster_id, payload, key, 'pending', CASE WHEN head THEN now() END
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[])
+             WITH ORDINALITY AS t(id, hook, cluster_id, payload, key, head, ord)
+           ORDER BY ord`,
+          [
+            fresh.map((d) => d.id),
+            fresh.map((d) => d.hook),
+            fresh.map((d) => d.clusterId),
+            fresh.map((d) => d.payload),
+            fresh.map((d) => d.idempotencyKey ?? null),
+            fresh.map((d) => d.head),
+          ],
+        );
+      }
+      return result;
+    });
+  }
+
+  async claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    const { rows } = await this.query<Row>(
+      `WITH heads AS (
+         SELECT id FROM ccx_hook_deliveries WHERE ready_at <= now() ORDER BY ready_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED
+       )
+       UPDATE ccx_hook_deliveries AS d SET lease_token = gen_random_uuid()::text, ready_at = now() + ${ms('$2')}
+       FROM heads WHERE d.id = heads.id
+       RETURNING d.*`,
+      [limit, leaseMs],
+    );
+    return rows.map((row) => ({
+      ...toDelivery(row),
+      lease: { deliveryId: row.id, clusterId: row.cluster_id, token: row.lease_token! },
+    }));
+  }
+
+  recordAttempt(lease: Lease, attempt: NewAttempt, outcome: AttemptOutcome): Promise<boolean> {
+    const pending = outcome.status === 'pending';
+    return this.transaction(async (client) => {
+      // Promoting the next head must not race an enqueue of the same cluster.
+      if (!pending) await client.query(clusterLocks('$1'), [[lease.clusterId]]);
+      const next = `now() + ${ms('$4::float8')}`;
+      const { rowCount } = await client.query(
+        `UPDATE ccx_hook_deliveries SET status = $3, attempts = attempts + 1, next_attempt_at = ${next},
+           ready_at = ${pending ? next : 'NULL'}, lease_token = NULL, last_error = $5, updated_at = now()
+         WHERE id = $1 AND lease_token = $2 AND status = 'pending'`,
+        [lease.deliveryId, lease.token, outcome.status, pending ? outcome.delayMs : 0, attempt.error ?? null],
+      );
+      if (rowCount === 0) return false;
+      await client.query(
+        'INSERT INTO ccx_hook_attempts (delivery_id, attempt, duration_ms, status_code, error) VALUES ($1, $2, $3, $4, $5)',
+        [lease.deliveryId, attempt.attempt, attempt.durationMs, attempt.statusCode ?? null, attempt.error ?? null],
+      );
+      if (!pending) {
+        await client.query(
+          `UPDATE ccx_hook_deliveries SET ready_at = now() WHERE id =
+             (SELECT id FROM ccx_hook_deliveries WHERE cluster_id = $1 AND status = 'pending' ORDER BY seq LIMIT 1)`,
+          [lease.clusterId],
+        );
+      }
+      return true;
+    });
+  }
+
+  async extend(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
+    const { rows } = await this.query<{ id: string }>(
+      `UPDATE ccx_hook_deliveries SET ready_at = now() + ${ms('$3')}
+       WHERE (id, lease_token) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND status = 'pending'
+       RETURNING id`,
+      [leases.map((l) => l.deliveryId), leases.map((l) => l.token), leaseMs],
+    );
+    const held = new Set(rows.map((row) => row.id));
+    return leases.filter((lease) => !held.has(lease.deliveryId));
+  }
+
+  async release(leases: readonly Lease[]): Promise<void> {
+    await this.query(
+      `UPDATE ccx_hook_deliveries SET ready_at = now(), lease_token = NULL
+       WHERE (id, lease_token) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND status = 'pending'`,
+      [leases.map((l) => l.deliveryId), leases.map((l) => l.token)],
+    );
+  }
+
+  async get(id: string): Promise<Delivery | undefined> {
+    const { rows } = await this.query<Row>('SELECT * FROM ccx_hook_deliveries WHERE id = $1', [id]);
+    return rows[0] && toDelivery(rows[0]);
+  }
+
+  async attempts(id: string): Promise<AttemptRecord[]> {
+    const { rows } = await this.query<{ attempt: number; ended_at: Date; duration_ms: number; status_code: number | null; error: string | null }>(
+      'SELECT attempt, ended_at, duration_ms, status_code, error FROM ccx_hook_attempts WHERE delivery_id = $1 ORDER BY seq',
+      [id],
+    );
+    return rows.map((row) => ({
+      attempt: row.attempt,
+      endedAt: row.ended_at.getTime(),
+      durationMs: row.duration_ms,
+      ...(row.status_code === null ? {} : { statusCode: row.status_code }),
+      ...(row.error === null ? {} : { error: row.error }),
+    }));
+  }
+
+  async list(query: DeliveryQuery): Promise<DeliveryPage> {
+    const { where, params } = filter(query);
+    if (query.after !== undefined) {
+      params.push(query.after);
+      where.push(`seq < $${params.length}::bigint`);
+    }
+    params.push(query.limit + 1);
+    const { rows } = await this.query<Row>(
+      `SELECT * FROM ccx_hook_deliveries ${clause(where)} ORDER BY seq DESC LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, query.limit);
+    return {
+      deliveries: page.map((row) => {
+        const { payload: _payload, ...delivery } = toDelivery(row);
+        return delivery;
+      }),
+      ...(rows.length > query.limit ? { next: page.at(-1)!.seq } : {}),
+    };
+  }
+
+  async count(deliveryFilter: DeliveryFilter): Promise<number> {
+    const { where, params } = filter(deliveryFilter);
+    const { rows } = await this.query<{ n: string }>(`SELECT count(*) AS n FROM ccx_hook_deliveries ${clause(where)}`, params);
+    return Number(rows[0]!.n);
+  }
+
+  retry(ids: readonly string[]): Promise<RetryResult[]> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<{ id: string; cluster_id: string }>(
+        'SELECT id, cluster_id FROM ccx_hook_deliveries WHERE id = ANY($1::text[])',
+        [ids],
+      );
+      await client.query(clusterLocks('$1'), [rows.map((row) => row.cluster_id)]);
+      const results: RetryResult[] = [];
+      // One statement per id: each sees the heads the previous one made.
+      for (const id of ids) results.push(await retryOne(client, id));
+      return results;
+    });
+  }
+
+  retryDead(deliveryFilter: Omit<DeliveryFilter, 'status'>, limit: number): Promise<number> {
+    return this.transaction(async (client) => {
+      const { where, params } = filter({ ...deliveryFilter, status: 'dead' });
+      params.push(limit);
+      const { rows } = await client.query<{ id: string; cluster_id: string }>(
+        `SELECT id, cluster_id FROM ccx_hook_deliveries ${clause(where)} ORDER BY seq LIMIT $${params.length} FOR UPDATE`,
+        params,
+      );
+      await client.query(clusterLocks('$1'), [rows.map((row) => row.cluster_id)]);
+      for (const row of rows) await retryOne(client, row.id);
+      return rows.length;
+    });
+  }
+
+  async purgeDelivered(olderThanMs: number): Promise<number> {
+    let purged = 0;
+    // In batches, so that no single transaction holds many locks or a long snapshot.
+    for (;;) {
+      const { rowCount } = await this.query(
+        `DELETE FROM ccx_hook_deliveries WHERE id IN
+           (SELECT id FROM ccx_hook_deliveries WHERE status = 'delivered' AND updated_at < now() - ${ms('$1')}
+            ORDER BY seq LIMIT ${purgeBatch})`,
+        [olderThanMs],
+      );
+      purged += rowCount ?? 0;
+      if ((rowCount ?? 0) < purgeBatch) return purged;
+    }
+  }
+
+  async stats(): Promise<StoreStats> {
+    const counts = { pending: 0, delivered: 0, dead: 0 };
+    const { rows } = await this.query<{ status: DeliveryStatus; n: string }>(
+      'SELECT status, count(*) AS n FROM ccx_hook_deliveries GROUP BY status',
+    );
+    for (const row of rows) counts[row.status] = Number(row.n);
+    const { rows: oldest } = await this.query<{ age: number }>(
+      `SELECT greatest(0, extract(epoch FROM now() - created_at) * 1000)::float8 AS age FROM ccx_hook_deliveries
+       WHERE status = 'pending' ORDER BY seq LIMIT 1`,
+    );
+    return { ...counts, oldestPendingAgeMs: Math.round(oldest[0]?.age ?? 0) };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.groups.drain();
+    await this.pool.end();
+  }
+
+  private async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    if (this.pool.ending) throw new StoreError('store is closed');
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (error) {
+      throw new StoreError(`store failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (this.pool.ending) throw new StoreError('store is closed');
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw new StoreError(`store failed: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+      throw error instanceof StoreError ? error : new StoreError(`store failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+async function retryOne(client: pg.PoolClient, id: string): Promise<RetryResult> {
+  const requeued = await client.query(
+    // nextval puts it at the back of its cluster's queue.
+    `UPDATE ccx_hook_deliveries AS d SET seq = nextval('ccx_hook_delivery_seq'), status = 'pending', attempts = 0,
+       next_attempt_at = now(), lease_token = NULL, last_error = NULL, updated_at = now(),
+       ready_at = CASE WHEN EXISTS (SELECT 1 FROM ccx_hook_deliveries AS e WHERE e.cluster_id = d.cluster_id AND e.status = 'pending')
+                  THEN NULL ELSE now() END
+     WHERE id = $1 AND status = 'dead'`,
+    [id],
+  );
+  if (requeued.rowCount) return 'queued';
+  const due = await client.query(
+    `UPDATE ccx_hook_deliveries SET next_attempt_at = now(), ready_at = now(), updated_at = now()
+     WHERE id = $1 AND status = 'pending' AND ready_at IS NOT NULL AND lease_token IS NULL`,
+    [id],
+  );
+  if (due.rowCount) return 'due-now';
+  const { rowCount } = await client.query('SELECT 1 FROM ccx_hook_deliveries WHERE id = $1', [id]);
+  return rowCount ? 'unchanged' : 'not-found';
+}
+
+function filter(deliveryFilter: DeliveryFilter): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: (n: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(`$${params.length}`));
+  };
+  if (deliveryFilter.status !== undefined) add((n) => `status = ${n}`, deliveryFilter.status);
+  if (deliveryFilter.hook !== undefined) add((n) => `hook = ${n}`, deliveryFilter.hook);
+  if (deliveryFilter.clusterId !== undefined) add((n) => `cluster_id = ${n}`, deliveryFilter.clusterId);
+  if (deliveryFilter.olderThanMs !== undefined) add((n) => `created_at <= now() - ${ms(n)}`, deliveryFilter.olderThanMs);
+  return { where, params };
+}
+
+const clause = (where: string[]) => (where.length > 0 ? `WHERE ${where.join(' AND ')}` : '');

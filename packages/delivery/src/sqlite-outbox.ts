@@ -1,0 +1,345 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { newWebhookId } from '@ccx-hook/hook-client';
+import type {
+  AttemptOutcome,
+  AttemptRecord,
+  ClaimedDelivery,
+  Delivery,
+  DeliveryFilter,
+  DeliveryPage,
+  DeliveryQuery,
+  DeliveryStatus,
+  Lease,
+  NewAttempt,
+  NewDelivery,
+  RetryResult,
+  StoreStats,
+} from './delivery-store.js';
+import { sqliteMigrations } from './sqlite-migrations.js';
+
+interface Row {
+  seq: number;
+  id: string;
+  hook: string;
+  cluster_id: string;
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: number;
+  ready_at: number | null;
+  lease_token: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const toDelivery = (row: Row): Delivery => ({
+  id: row.id,
+  hook: row.hook,
+  clusterId: row.cluster_id,
+  payload: row.payload,
+  status: row.status,
+  attempts: row.attempts,
+  nextAttemptAt: row.next_attempt_at,
+  ...(row.last_error === null ? {} : { lastError: row.last_error }),
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+const purgeBatch = 1000;
+
+/**
+ * The SQLite outbox, synchronous: it runs inside the store's worker thread (`SqliteStore`),
+ * where blocking on a lock or an fsync holds no one but the worker. The worker's clock is the
+ * store's clock. Every write first checks that the file it opened is still the file at its
+ * path, so a deleted or replaced store fails loudly instead of acknowledging into a lost inode.
+ */
+export class SqliteOutbox {
+  private readonly db: Database.Database;
+  private readonly inode: { dev: number; ino: number };
+
+  constructor(private readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    const { dev, ino } = statSync(path);
+    this.inode = { dev, ino };
+  }
+
+  enqueue(batch: NewDelivery[]): string[] {
+    this.checkFile();
+    const now = Date.now();
+    const byKey = this.db.prepare<[string, string], { id: string }>(
+      'SELECT id FROM deliveries WHERE hook = ? AND idempotency_key = ?',
+    );
+    const insert = this.db.prepare(
+      `INSERT INTO deliveries (id, hook, cluster_id, payload, idempotency_key, status, next_attempt_at, ready_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+    );
+    return this.db.transaction(() =>
+      batch.map(({ hook, clusterId, payload, idempotencyKey }) => {
+        const existing = idempotencyKey ? byKey.get(hook, idempotencyKey) : undefined;
+        if (existing) return existing.id;
+        const id = newWebhookId(now);
+        const readyAt = this.hasPending(clusterId) ? null : now;
+        insert.run(id, hook, clusterId, payload, idempotencyKey ?? null, now, readyAt, now, now);
+        return id;
+      }),
+    ).immediate();
+  }
+
+  claim(limit: number, leaseMs: number): ClaimedDelivery[] {
+    this.checkFile();
+    const now = Date.now();
+    const heads = this.db.prepare<[number, number], Row>(
+      'SELECT * FROM deliveries WHERE ready_at IS NOT NULL AND ready_at <= ? ORDER BY ready_at, seq LIMIT ?',
+    );
+    const lease = this.db.prepare('UPDATE deliveries SET lease_token = ?, ready_at = ? WHERE seq = ?');
+    return this.db.transaction(() =>
+      heads.all(now, limit).map((row) => {
+        const token = randomUUID();
+        lease.run(token, now + leaseMs, row.seq);
+        return { ...toDelivery(row), lease: { deliveryId: row.id, clusterId: row.cluster_id, token } };
+      }),
+    ).immediate();
+  }
+
+  recordAttempt(lease: Lease, attempt: NewAttempt, outcome: AttemptOutcome): boolean {
+    this.checkFile();
+    const now = Date.now();
+    const pending = outcome.status === 'pending';
+    const nextAt = pending ? now + outcome.delayMs : now;
+    return this.db.transaction(() => {
+      const applied = this.db
+        .prepare(
+          `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, ready_at = ?,
+             lease_token = NULL, last_error = ?, updated_at = ?
+           WHERE id = ? AND lease_token = ? AND status = 'pending'`,
+        )
+        .run(outcome.status, nextAt, pending ? nextAt : null, attempt.error ?? null, now, lease.deliveryId, lease.token);
+      if (applied.changes === 0) return false;
+      this.db
+        .prepare('INSERT INTO attempts (delivery_id, attempt, ended_at, duration_ms, status_code, error) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(lease.deliveryId, attempt.attempt, now, attempt.durationMs, attempt.statusCode ?? null, attempt.error ?? null);
+      if (!pending) this.promoteHead(lease.clusterId, now);
+      return true;
+    }).immediate();
+  }
+
+  extend(leases: Lease[], leaseMs: number): Lease[] {
+    this.checkFile();
+    const now = Date.now();
+    const update = this.db.prepare(
+      "UPDATE deliveries SET ready_at = ? WHERE id = ? AND lease_token = ? AND status = 'pending'",
+    );
+    return this.db.transaction(() =>
+      leases.filter((lease) => update.run(now + leaseMs, lease.deliveryId, lease.token).changes === 0),
+    ).immediate();
+  }
+
+  release(leases: Lease[]): void {
+    this.checkFile();
+    const now = Date.now();
+    const update = this.db.prepare(
+      "UPDATE deliveries SET ready_at = ?, lease_token = NULL WHERE id = ? AND lease_token = ? AND status = 'pending'",
+    );
+    this.db.transaction(() => {
+      for (const lease of leases) update.run(now, lease.deliveryId, lease.token);
+    }).immediate();
+  }
+
+  get(id: string): Delivery | undefined {
+    const row = this.db.prepare<[string], Row>('SELECT * FROM deliveries WHERE id = ?').get(id);
+    return row && toDelivery(row);
+  }
+
+  attempts(id: string): AttemptRecord[] {
+    const rows = this.db
+      .prepare<[string], { attempt: number; ended_at: number; duration_ms: number; status_code: number | null; error: string | null }>(
+        'SELECT attempt, ended_at, duration_ms, status_code, error FROM attempts WHERE delivery_id = ? ORDER BY seq',
+      )
+      .all(id);
+    return rows.map((row) => ({
+      attempt: row.attempt,
+      endedAt: row.ended_at,
+      durationMs: row.duration_ms,
+      ...(row.status_code === null ? {} : { statusCode: row.status_code }),
+      ...(row.error === null ? {} : { error: row.error }),
+    }));
+  }
+
+  list(query: DeliveryQuery): DeliveryPage {
+    const { where, params } = this.filter(query);
+    if (query.after !== undefined) {
+      where.push('seq < ?');
+      params.push(Number(query.after));
+    }
+    const rows = this.db
+      .prepare<unknown[], Row>(`SELECT * FROM deliveries ${clause(where)} ORDER BY seq DESC LIMIT ?`)
+      .all(...params, query.limit + 1);
+    const page = rows.slice(0, query.limit);
+    return {
+      deliveries: page.map((row) => {
+        const { payload: _payload, ...delivery } = toDelivery(row);
+        return delivery;
+      }),
+      ...(rows.length > query.limit ? { next: String(page.at(-1)!.seq) } : {}),
+    };
+  }
+
+  count(filter: DeliveryFilter): number {
+    const { where, params } = this.filter(filter);
+    return this.db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM deliveries ${clause(where)}`).get(...params)!.n;
+  }
+
+  retry(ids: string[]): RetryResult[] {
+    this.checkFile();
+    return this.db.transaction(() => ids.map((id) => this.retryOne(id, Date.now()))).immediate();
+  }
+
+  retryDead(filter: Omit<DeliveryFilter, 'status'>, limit: number): number {
+    this.checkFile();
+    const { where, params } = this.filter({ ...filter, status: 'dead' });
+    return this.db.transaction(() => {
+      const ids = this.db
+        .prepare<unknown[], { id: string }>(`SELECT id FROM deliveries ${clause(where)} ORDER BY seq LIMIT ?`)
+        .all(...params, limit);
+      const now = Date.now();
+      for (const { id } of ids) this.retryOne(id, now);
+      return ids.length;
+    }).immediate();
+  }
+
+  purgeDelivered(olderThanMs: number): number {
+    this.checkFile();
+    const before = Date.now() - olderThanMs;
+    const select = this.db.prepare<[number, number], { id: string }>(
+      "SELECT id FROM deliveries WHERE status = 'delivered' AND updated_at < ? ORDER BY seq LIMIT ?",
+    );
+    const deleteAttempts = this.db.prepare('DELETE FROM attempts WHERE delivery_id = ?');
+    const deleteDelivery = this.db.prepare('DELETE FROM deliveries WHERE id = ?');
+    let purged = 0;
+    // In batches, so that no single transaction holds the write lock for long.
+    for (;;) {
+      const count = this.db.transaction(() => {
+        const ids = select.all(before, purgeBatch);
+        for (const { id } of ids) {
+          deleteAttempts.run(id);
+          deleteDelivery.run(id);
+        }
+        return ids.length;
+      }).immediate();
+      purged += count;
+      if (count < purgeBatch) return purged;
+    }
+  }
+
+  stats(): StoreStats {
+    const counts = { pending: 0, delivered: 0, dead: 0 };
+    const rows = this.db
+      .prepare<[], { status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries GROUP BY status')
+      .all();
+    for (const row of rows) counts[row.status] = row.n;
+    const oldest = this.db
+      .prepare<[], { created_at: number }>("SELECT created_at FROM deliveries WHERE status = 'pending' ORDER BY seq LIMIT 1")
+      .get();
+    return { ...counts, oldestPendingAgeMs: oldest ? Math.max(0, Date.now() - oldest.created_at) : 0 };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let step = version; step < sqliteMigrations.length; step++) {
+      this.db.transaction(() => {
+        this.db.exec(sqliteMigrations[step]!);
+        this.db.pragma(`user_version = ${step + 1}`);
+      }).immediate();
+    }
+  }
+
+  /** Throws when the file at the store's path is gone or is another file than the one opened. */
+  private checkFile(): void {
+    let current;
+    try {
+      current = statSync(this.path);
+    } catch {
+      throw new Error(`store file ${this.path} was deleted`);
+    }
+    if (current.dev !== this.inode.dev || current.ino !== this.inode.ino) {
+      throw new Error(`store file ${this.path} was replaced by another file`);
+    }
+  }
+
+  private hasPending(clusterId: string): boolean {
+    return (
+      this.db
+        .prepare<[string], { one: number }>("SELECT 1 AS one FROM deliveries WHERE cluster_id = ? AND status = 'pending' LIMIT 1")
+        .get(clusterId) !== undefined
+    );
+  }
+
+  /** Makes the oldest pending delivery of the cluster its queue head, due now. */
+  private promoteHead(clusterId: string, now: number): void {
+    this.db
+      .prepare(
+        `UPDATE deliveries SET ready_at = ? WHERE seq =
+           (SELECT seq FROM deliveries WHERE cluster_id = ? AND status = 'pending' ORDER BY seq LIMIT 1)`,
+      )
+      .run(now, clusterId);
+  }
+
+  private retryOne(id: string, now: number): RetryResult {
+    const row = this.db.prepare<[string], Row>('SELECT * FROM deliveries WHERE id = ?').get(id);
+    if (!row) return 'not-found';
+    if (row.status === 'dead') {
+      const readyAt = this.hasPending(row.cluster_id) ? null : now;
+      // A new seq puts it at the back of its cluster's queue.
+      this.db
+        .prepare(
+          `UPDATE deliveries SET seq = (SELECT max(seq) + 1 FROM deliveries), status = 'pending', attempts = 0,
+             next_attempt_at = ?, ready_at = ?, lease_token = NULL, last_error = NULL, updated_at = ?
+           WHERE id = ?`,
+        )
+        .run(now, readyAt, now, id);
+      return 'queued';
+    }
+    if (row.status === 'pending' && row.ready_at !== null && row.lease_token === null) {
+      this.db.prepare('UPDATE deliveries SET next_attempt_at = ?, ready_at = ?, updated_at = ? WHERE id = ?').run(now, now, now, id);
+      return 'due-now';
+    }
+    return 'unchanged';
+  }
+
+  private filter(filter: DeliveryFilter): { where: string[]; params: unknown[] } {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status !== undefined) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    if (filter.hook !== undefined) {
+      where.push('hook = ?');
+      params.push(filter.hook);
+    }
+    if (filter.clusterId !== undefined) {
+      where.push('cluster_id = ?');
+      params.push(filter.clusterId);
+    }
+    if (filter.olderThanMs !== undefined) {
+      where.push('created_at <= ?');
+      params.push(Date.now() - filter.olderThanMs);
+    }
+    return { where, params };
+  }
+}
+
+const clause = (where: string[]) => (where.length > 0 ? `WHERE ${where.join(' AND ')}` : '');

@@ -1,0 +1,34 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { SqliteOutbox } from './sqlite-outbox.js';
+
+/** A call from `SqliteStore` to the outbox in this thread. */
+export interface WorkerRequest {
+  id: number;
+  method: keyof SqliteOutbox;
+  args: unknown[];
+}
+
+/** The answer to one request, or the outcome of opening the store (id 0). */
+export type WorkerResponse = { id: number; result: unknown } | { id: number; error: string };
+
+// The store's worker thread: it owns the SQLite connection, so that waiting for a lock or an
+// fsync never blocks the service's event loop.
+const port = parentPort!;
+let outbox: SqliteOutbox;
+try {
+  outbox = new SqliteOutbox(workerData as string);
+  port.postMessage({ id: 0, result: null } satisfies WorkerResponse);
+} catch (error) {
+  port.postMessage({ id: 0, error: (error as Error).message } satisfies WorkerResponse);
+  process.exit(1);
+}
+
+port.on('message', ({ id, method, args }: WorkerRequest) => {
+  try {
+    const result = (outbox[method] as (...a: unknown[]) => unknown).apply(outbox, args);
+    port.postMessage({ id, result } satisfies WorkerResponse);
+  } catch (error) {
+    port.postMessage({ id, error: (error as Error).message } satisfies WorkerResponse);
+  }
+  if (method === 'close') port.close();
+});

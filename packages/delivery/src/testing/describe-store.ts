@@ -1,0 +1,220 @@
+import { expect } from 'chai';
+import type { DeliveryStore } from '../delivery-store.js';
+import { StoreError } from '../errors.js';
+import type { StoreFixture } from './store-fixtures.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const delivery = (clusterId: string, n: number, idempotencyKey?: string) => ({
+  hook: 'post-add-node',
+  clusterId,
+  payload: JSON.stringify({ cluster_id: clusterId, n }),
+  idempotencyKey,
+});
+const ok = { attempt: 1, durationMs: 3, statusCode: 200 };
+const failed = { attempt: 1, durationMs: 3, statusCode: 500, error: 'integrator answered HTTP 500' };
+
+/**
+ * The behaviour DESIGN §5 asks of every `DeliveryStore`, run against each implementation.
+ * `setup` resolves undefined when the store is not available here (it says so itself).
+ */
+export function describeStore(title: string, setup: () => Promise<StoreFixture | undefined>): void {
+  describe(title, function () {
+    let fixture: StoreFixture | undefined;
+    let store: DeliveryStore;
+
+    before(async function () {
+      fixture = await setup();
+      if (!fixture) this.skip();
+    });
+    after(async () => fixture?.destroy());
+    beforeEach(async () => {
+      await fixture!.clear();
+      store = await fixture!.open();
+    });
+    afterEach(async () => store?.close());
+
+    const claimIds = async (limit = 10, leaseMs = 10_000) => (await store.claim(limit, leaseMs)).map((d) => d.id).sort();
+
+    it('keeps acknowledged enqueues after reopening', async () => {
+      const ids = await Promise.all(Array.from({ length: 50 }, (_, n) => store.enqueue(delivery(`c${n % 5}`, n))));
+      expect(new Set(ids).size).to.equal(50);
+      await store.close();
+      store = await fixture!.open();
+      expect((await store.stats()).pending).to.equal(50);
+      const claimed = await store.claim(100, 10_000);
+      expect(claimed.map((d) => d.clusterId).sort()).to.deep.equal(['c0', 'c1', 'c2', 'c3', 'c4']);
+      expect(claimed.map((d) => JSON.parse(d.payload).n).sort((a, b) => a - b)).to.deep.equal([0, 1, 2, 3, 4]);
+    });
+
+    it('returns the first id for a repeated idempotency key of the same hook, also within one group', async () => {
+      const [first, again] = await Promise.all([store.enqueue(delivery('c1', 1, 'k1')), store.enqueue(delivery('c1', 2, 'k1'))]);
+      expect(again).to.equal(first);
+      expect(await store.enqueue(delivery('c1', 3, 'k1'))).to.equal(first);
+      expect(await store.enqueue({ ...delivery('c1', 4, 'k1'), hook: 'post-delete-cluster' })).not.to.equal(first);
+      expect(await store.count({})).to.equal(2);
+    });
+
+    it('hands out only the queue head of each cluster, once per lease', async () => {
+      const a1 = await store.enqueue(delivery('a', 1));
+      const a2 = await store.enqueue(delivery('a', 2));
+      const b1 = await store.enqueue(delivery('b', 1));
+      const claimed = await store.claim(10, 10_000);
+      expect(claimed.map((d) => d.id).sort()).to.deep.equal([a1, b1].sort());
+      expect(await store.claim(10, 10_000)).to.deep.equal([]);
+      const a = claimed.find((d) => d.id === a1)!;
+      expect(await store.recordAttempt(a.lease, ok, { status: 'delivered' })).to.equal(true);
+      expect(await claimIds()).to.deep.equal([a2]);
+    });
+
+    it('keeps a later delivery waiting while an earlier one is retried, and frees it once that is dead', async () => {
+      const a1 = await store.enqueue(delivery('a', 1));
+      const a2 = await store.enqueue(delivery('a', 2));
+      await store.enqueue(delivery('b', 1));
+      const [first] = (await store.claim(10, 10_000)).filter((d) => d.id === a1);
+      expect(await store.recordAttempt(first!.lease, failed, { status: 'pending', delayMs: 60_000 })).to.equal(true);
+      const retrying = await store.get(a1);
+      expect(retrying).to.include({ status: 'pending', attempts: 1, lastError: 'integrator answered HTTP 500' });
+      expect(retrying!.nextAttemptAt - retrying!.updatedAt).to.be.within(59_000, 61_000);
+      expect(await claimIds()).to.deep.equal([], 'b1 is leased already; a2 waits behind a1');
+      await store.retry([a1]);
+      const [again] = await store.claim(10, 10_000);
+      expect(again!.id).to.equal(a1);
+      expect(await store.recordAttempt(again!.lease, { ...failed, attempt: 2 }, { status: 'dead' })).to.equal(true);
+      expect(await claimIds()).to.deep.equal([a2]);
+    });
+
+    it('lets another dispatcher take over an expired lease and refuses the late writer', async () => {
+      const a1 = await store.enqueue(delivery('a', 1));
+      const [crashed] = await store.claim(10, 100);
+      expect(await store.claim(10, 10_000)).to.deep.equal([]);
+      await sleep(150);
+      const [taken] = await store.claim(10, 10_000);
+      expect(taken!.id).to.equal(a1);
+      expect(taken!.lease.token).not.to.equal(crashed!.lease.token);
+      expect(await store.recordAttempt(crashed!.lease, ok, { status: 'delivered' })).to.equal(false);
+      expect(await store.get(a1)).to.include({ status: 'pending', attempts: 0 });
+      expect(await store.attempts(a1)).to.deep.equal([]);
+      expect(await store.recordAttempt(taken!.lease, ok, { status: 'delivered' })).to.equal(true);
+      expect(await store.get(a1)).to.include({ status: 'delivered', attempts: 1 });
+      expect(await store.recordAttempt(taken!.lease, ok, { status: 'delivered' })).to.equal(false, 'a lease ends with its record');
+    });
+
+    it('extends a live lease so that it is not taken over, and reports a lost one', async () => {
+      await store.enqueue(delivery('a', 1));
+      await store.enqueue(delivery('b', 1));
+      const [first, second] = await store.claim(10, 150);
+      await sleep(100);
+      expect(await store.extend([first!.lease], 10_000)).to.deep.equal([]);
+      await sleep(100);
+      const [taken] = await store.claim(10, 10_000);
+      expect(taken!.id).to.equal(second!.id);
+      expect(await store.extend([first!.lease, second!.lease], 10_000)).to.deep.equal([second!.lease]);
+    });
+
+    it('makes a released delivery due at once and refuses its old lease', async () => {
+      const a1 = await store.enqueue(delivery('a', 1));
+      const [claimed] = await store.claim(10, 60_000);
+      await store.release([claimed!.lease]);
+      const [again] = await store.claim(10, 60_000);
+      expect(again!.id).to.equal(a1);
+      expect(await store.recordAttempt(claimed!.lease, ok, { status: 'delivered' })).to.equal(false);
+    });
+
+    it('appends every attempt to the history, across an operator retry', async () => {
+      const a1 = await store.enqueue(delivery('a', 1));
+      let [claimed] = await store.claim(10, 10_000);
+      await store.recordAttempt(claimed!.lease, failed, { status: 'pending', delayMs: 0 });
+      [claimed] = await store.claim(10, 10_000);
+      expect(claimed!.attempts).to.equal(1);
+      await store.recordAttempt(claimed!.lease, { ...failed, attempt: 2, error: 'no reply within 15000ms', statusCode: undefined }, { status: 'dead' });
+      expect(await store.retry([a1])).to.deep.equal(['queued']);
+      [claimed] = await store.claim(10, 10_000);
+      expect(claimed).to.include({ id: a1, attempts: 0 });
+      await store.recordAttempt(claimed!.lease, ok, { status: 'delivered' });
+      const history = await store.attempts(a1);
+      expect(history.map(({ attempt, statusCode, error }) => ({ attempt, statusCode, error }))).to.deep.equal([
+        { attempt: 1, statusCode: 500, error: 'integrator answered HTTP 500' },
+        { attempt: 2, statusCode: undefined, error: 'no reply within 15000ms' },
+        { attempt: 1, statusCode: 200, error: undefined },
+      ]);
+      expect(history.every((entry) => entry.durationMs === 3 && entry.endedAt > 0)).to.equal(true);
+    });
+
+    it('queues a retried dead delivery behind the pending ones of its cluster; makes a waiting head due now', async () => {
+      const a1 = await store.enqueue(delivery('a', 1));
+      const [claimed] = await store.claim(10, 10_000);
+      await store.recordAttempt(claimed!.lease, failed, { status: 'dead' });
+      const a2 = await store.enqueue(delivery('a', 2));
+      expect(await store.retry([a1, 'msg_unknown'])).to.deep.equal(['queued', 'not-found']);
+      const [head] = await store.claim(10, 10_000);
+      expect(head!.id).to.equal(a2);
+      await store.recordAttempt(head!.lease, failed, { status: 'pending', delayMs: 3_600_000 });
+      expect(await store.claim(10, 10_000)).to.deep.equal([]);
+      expect(await store.retry([a2])).to.deep.equal(['due-now']);
+      const [now] = await store.claim(10, 10_000);
+      expect(now!.id).to.equal(a2);
+      expect(await store.retry([a2])).to.deep.equal(['unchanged'], 'a leased delivery is left alone');
+      await store.recordAttempt(now!.lease, ok, { status: 'delivered' });
+      expect(await claimIds()).to.deep.equal([a1]);
+    });
+
+    it('retries dead deliveries in bulk by filter', async () => {
+      for (const cluster of ['a', 'b', 'c']) await store.enqueue(delivery(cluster, 1));
+      for (const claimed of await store.claim(10, 10_000)) await store.recordAttempt(claimed.lease, failed, { status: 'dead' });
+      expect(await store.count({ status: 'dead' })).to.equal(3);
+      expect(await store.retryDead({ clusterId: 'b' }, 100)).to.equal(1);
+      expect(await store.retryDead({}, 1)).to.equal(1);
+      expect(await store.retryDead({}, 100)).to.equal(1);
+      expect(await store.count({ status: 'pending' })).to.equal(3);
+    });
+
+    it('lists with filters and pages, newest first, without payloads', async () => {
+      const ids: string[] = [];
+      for (let n = 0; n < 5; n++) ids.push(await store.enqueue(delivery(n % 2 ? 'odd' : 'even', n)));
+      await store.enqueue({ ...delivery('even', 9), hook: 'post-delete-cluster' });
+      const first = await store.list({ limit: 2, hook: 'post-add-node' });
+      expect(first.deliveries.map((d) => d.id)).to.deep.equal([ids[4], ids[3]]);
+      expect(first.deliveries[0]).not.to.have.property('payload');
+      const second = await store.list({ limit: 2, hook: 'post-add-node', after: first.next });
+      expect(second.deliveries.map((d) => d.id)).to.deep.equal([ids[2], ids[1]]);
+      const last = await store.list({ limit: 2, hook: 'post-add-node', after: second.next });
+      expect(last.deliveries.map((d) => d.id)).to.deep.equal([ids[0]]);
+      expect(last.next).to.equal(undefined);
+      expect((await store.list({ limit: 10, clusterId: 'odd' })).deliveries.map((d) => d.id)).to.deep.equal([ids[3], ids[1]]);
+      expect(await store.count({ clusterId: 'even', status: 'pending' })).to.equal(4);
+      expect(await store.count({ olderThanMs: 60_000 })).to.equal(0);
+      expect(await store.get(ids[0]!)).to.include({ payload: '{"cluster_id":"even","n":0}', hook: 'post-add-node' });
+      expect(await store.get('msg_unknown')).to.equal(undefined);
+    });
+
+    it('purges delivered rows older than the retention, with their attempts, and counts what is left', async () => {
+      const a1 = await store.enqueue(delivery('a', 1));
+      await store.enqueue(delivery('b', 1));
+      const claimed = await store.claim(10, 10_000);
+      await store.recordAttempt(claimed.find((d) => d.id === a1)!.lease, ok, { status: 'delivered' });
+      expect(await store.purgeDelivered(60_000)).to.equal(0);
+      await sleep(20);
+      expect(await store.purgeDelivered(10)).to.equal(1);
+      expect(await store.get(a1)).to.equal(undefined);
+      expect(await store.attempts(a1)).to.deep.equal([]);
+      const stats = await store.stats();
+      expect(stats).to.include({ pending: 1, delivered: 0, dead: 0 });
+      expect(stats.oldestPendingAgeMs).to.be.within(0, 10_000);
+    });
+
+    it('claims from the oldest due head first, never more than asked', async () => {
+      for (let n = 0; n < 30; n++) await store.enqueue(delivery(`c${n}`, n));
+      const claimed = await store.claim(7, 10_000);
+      expect(claimed.map((d) => d.clusterId)).to.have.members(['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6']);
+    });
+
+    it('rejects enqueues once closed', async () => {
+      await store.close();
+      const error = await store.enqueue(delivery('a', 1)).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      expect(error).to.be.instanceOf(StoreError);
+    });
+  });
+}
