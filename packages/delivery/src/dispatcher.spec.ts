@@ -155,10 +155,9 @@ describe('Dispatcher', () => {
   });
 
   it('stops waiting for a claim in flight and releases what it claimed', async () => {
-    await start(() => undefined);
     const id = await enqueue('c1', 1);
-    dispatcher.wake();
-    await new Promise((resolve) => setImmediate(resolve));
+    await start(() => undefined);
+    // start() polls at the next turn: the claim is then on its way to the store.
     await new Promise((resolve) => setImmediate(resolve));
     await dispatcher.stop(1000);
     await sleep(100);

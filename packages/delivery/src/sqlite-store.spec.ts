@@ -1,0 +1,95 @@
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import { StoreError, StoreUrlError } from './errors.js';
+import { openStore } from './open-store.js';
+import { sqliteMigrations } from './sqlite-migrations.js';
+import { SqliteStore } from './sqlite-store.js';
+
+const delivery = (clusterId: string, n: number) => ({
+  hook: 'post-add-node',
+  clusterId,
+  payload: JSON.stringify({ cluster_id: clusterId, n }),
+});
+const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+
+describe('SqliteStore (SQLite only)', () => {
+  let dir: string;
+  let path: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ccx-sqlite-'));
+    path = join(dir, 'deliveries.db');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses stores that are not durable', async () => {
+    for (const url of ['sqlite::memory:', 'sqlite:file::memory:?cache=shared', 'sqlite:']) {
+      expect(await failure(openStore(url)), url).to.be.instanceOf(StoreUrlError);
+    }
+  });
+
+  it('fails enqueues, instead of acknowledging them, once its file is deleted or replaced', async () => {
+    const store = await SqliteStore.open(path);
+    try {
+      await store.enqueue(delivery('a', 1));
+      rmSync(path);
+      expect(await failure(store.enqueue(delivery('a', 2)))).to.be.instanceOf(StoreError);
+      writeFileSync(join(dir, 'other.db'), '');
+      renameSync(join(dir, 'other.db'), path);
+      const error = await failure(store.enqueue(delivery('a', 3)));
+      expect(error).to.be.instanceOf(StoreError);
+      expect((error as Error).message).to.match(/replaced/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps the event loop free while another process holds the write lock', async () => {
+    const store = await SqliteStore.open(path);
+    const other = new Database(path);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const delay = monitorEventLoopDelay({ resolution: 5 });
+      delay.enable();
+      let stored = false;
+      const enqueued = store.enqueue(delivery('a', 1)).then(() => (stored = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      delay.disable();
+      expect(stored, 'not acknowledged while the lock is held').to.equal(false);
+      expect(delay.max / 1e6, 'longest event-loop stall, ms').to.be.below(100);
+      other.exec('COMMIT');
+      await enqueued;
+      expect(stored).to.equal(true);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
+  it('migrates a file of the first release and keeps its queue order', async () => {
+    const v1 = new Database(path);
+    v1.exec(sqliteMigrations[0]!);
+    const insert = v1.prepare(
+      `INSERT INTO deliveries (id, hook, cluster_id, payload, status, attempts, next_attempt_at, lease_owner, lease_until, created_at, updated_at)
+       VALUES (?, 'post-add-node', ?, '{}', ?, ?, 0, ?, ?, 0, 0)`,
+    );
+    insert.run('msg_a1', 'a', 'delivered', 1, null, null);
+    insert.run('msg_a2', 'a', 'pending', 2, 'dispatcher-old', 99);
+    insert.run('msg_a3', 'a', 'pending', 0, null, null);
+    insert.run('msg_b1', 'b', 'pending', 0, null, null);
+    v1.prepare("INSERT INTO attempts VALUES ('msg_a1', 1, 0, 5, 200, NULL)").run();
+    v1.close();
+    const store = await SqliteStore.open(path);
+    try {
+      const claimed = await store.claim(10, 10_000);
+      expect(claimed.map((d) => d.id).sort()).to.deep.equal(['msg_a2', 'msg_b1']);
+      expect(claimed.find((d) => d.id === 'msg_a2')!.attempts).to.equal(2);
+      expect(await store.attempts('msg_a1')).to.deep.equal([{ attempt: 1, endedAt: 5, durationMs: 5, statusCode: 200 }]);
+    } finally {
+      await store.close();
+    }
+  });
+});
