@@ -69,7 +69,7 @@ export function configSchema(defaults: SchemaDefaults): Schema<Record<string, un
       ...perHookKeys(),
     },
     store: {
-      url: { doc: 'delivery store: sqlite:<path>', format: String, default: defaults.storeUrl },
+      url: { doc: 'delivery store: sqlite:<path>, or postgres://user@host/db for several replicas', format: String, default: defaults.storeUrl },
     },
     delivery: {
       timeout: { doc: 'time limit of one post- hook attempt', format: 'duration', default: '15s' },

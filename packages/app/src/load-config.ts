@@ -85,8 +85,12 @@ function toServiceConfig(get: (key: string) => unknown): ServiceConfig {
   const ms = (key: string) => get(key) as number;
   const secrets = readSecrets(text('hooks.secret'), text('hooks.secret_file'));
   const storeUrl = text('store.url');
-  if (!/^sqlite:.+/.test(storeUrl)) {
-    throw new ConfigError(`invalid configuration: store.url (CCX_HOOK_STORE_URL): must be sqlite:<path>: value was "${storeUrl}"`);
+  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(storeUrl)) {
+    // A database URL may carry a password: never echo user-info.
+    const shown = storeUrl.replace(/\/\/[^/@]*@/, '//[redacted]@');
+    throw new ConfigError(
+      `invalid configuration: store.url (CCX_HOOK_STORE_URL): must be sqlite:<path> or postgres://…: value was "${shown}"`,
+    );
   }
   const hookSettings = (hook: HookName): HookSettings => {
     const base = text('hooks.url').replace(/\/+$/, '');

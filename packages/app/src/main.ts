@@ -1,4 +1,5 @@
 import { type CliApp, type ConfigArguments, type OptionSpec, runCli } from '@ccx-hook/cli';
+import { openStore } from '@ccx-hook/delivery';
 import { startMockHooks } from '@ccx-hook/mock-hooks';
 import { configKeys, configSchema, flagName, serveDefaults } from './config-schema.js';
 import { ConfigError } from './errors.js';
@@ -53,6 +54,10 @@ const app: CliApp = {
   serviceAddress(args: ConfigArguments) {
     const config = loadConfig({ ...args, env: process.env, defaults: serveDefaults });
     return config.grpcAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:');
+  },
+
+  openStore(args: ConfigArguments) {
+    return openStore(loadConfig({ ...args, env: process.env, defaults: serveDefaults }).storeUrl);
   },
 };
 

@@ -22,6 +22,71 @@ export interface CommandSpec {
 const help: OptionSpec = { type: 'boolean', description: 'show this help' };
 const config: OptionSpec = { type: 'string', value: '<file>', description: 'JSON configuration file (or CCX_HOOK_CONFIG)' };
 
+const storeUrl: OptionSpec = { type: 'string', value: '<url>', description: 'the store (default: store.url from configuration)' };
+const json: OptionSpec = { type: 'boolean', description: 'print JSON for scripts' };
+const scope = {
+  hook: { type: 'string', value: '<hook>', description: 'only this hook, e.g. post-add-node' },
+  cluster: { type: 'string', value: '<id>', description: 'only this cluster' },
+} satisfies Record<string, OptionSpec>;
+
+/** `deliveries <subcommand>`: operator commands on the configured store (DESIGN §5). */
+const deliveriesSpecs: CommandSpec[] = [
+  {
+    name: 'deliveries list',
+    summary: 'list post- hook deliveries, newest first',
+    arguments: '',
+    minArguments: 0,
+    maxArguments: 0,
+    options: {
+      help,
+      config,
+      'store-url': storeUrl,
+      status: { type: 'string', value: '<status>', description: 'pending, delivered or dead' },
+      ...scope,
+      'older-than': { type: 'string', value: '<age>', description: 'only deliveries queued at least this long ago, e.g. 1h' },
+      limit: { type: 'string', value: '<n>', description: 'at most this many (default 50)' },
+      after: { type: 'string', value: '<cursor>', description: 'the next page, as printed by the previous one' },
+      json,
+    },
+  },
+  {
+    name: 'deliveries show',
+    summary: 'show a delivery with every attempt',
+    arguments: '<id>',
+    minArguments: 1,
+    maxArguments: 1,
+    options: { help, config, 'store-url': storeUrl, json },
+  },
+  {
+    name: 'deliveries retry',
+    summary: 'queue dead deliveries again, or make a waiting one due now',
+    arguments: '[id…]',
+    minArguments: 0,
+    maxArguments: 10_000,
+    options: {
+      help,
+      config,
+      'store-url': storeUrl,
+      dead: { type: 'boolean', description: 'every dead delivery (narrowed by --hook, --cluster)' },
+      ...scope,
+    },
+    notes: 'A dead delivery joins the back of its cluster\'s queue with its attempts counted from 1 again.',
+  },
+  {
+    name: 'deliveries purge',
+    summary: 'delete delivered deliveries and their attempts',
+    arguments: '',
+    minArguments: 0,
+    maxArguments: 0,
+    options: {
+      help,
+      config,
+      'store-url': storeUrl,
+      'delivered-before': { type: 'string', value: '<age>', description: 'delivered at least this long ago, e.g. 7d' },
+    },
+  },
+];
+
 /** The commands of the CLI; `configFlags` are the configuration keys `serve` and `local-server` take as flags. */
 export function commandSpecs(configFlags: Record<string, OptionSpec>): CommandSpec[] {
   return [
@@ -63,6 +128,7 @@ export function commandSpecs(configFlags: Record<string, OptionSpec>): CommandSp
         record: { type: 'string', value: '<file>', description: 'append every hook as a JSON line to this file' },
       },
     },
+    ...deliveriesSpecs,
     {
       name: 'test-client',
       summary: 'call the running service over gRPC and print the response',
@@ -97,7 +163,7 @@ export function commandHelp(program: string, command: CommandSpec): string {
 
 /** The help of the whole program. */
 export function programHelp(program: string, commands: CommandSpec[]): string {
-  const lines = commands.map((command) => `  ${`${command.name} ${command.arguments}`.padEnd(28)}${command.summary}`);
+  const lines = commands.map((command) => `  ${`${command.name} ${command.arguments}`.padEnd(30)}${command.summary}`);
   return [
     `Usage: ${program} [command] [options]`,
     '',

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
+import type { DeliveryStore } from '@ccx-hook/delivery';
 import type { HookName } from '@ccx-hook/mapping';
 import type { MockHooksOptions } from '@ccx-hook/mock-hooks';
 import { type CommandSpec, commandHelp, commandSpecs, type OptionSpec, programHelp } from './commands.js';
+import { runDeliveries } from './deliveries-command.js';
 import { CommandError, UsageError } from './errors.js';
 import { parseDuration } from './parse-duration.js';
 import { resolveHook } from './resolve-hook.js';
@@ -29,17 +31,22 @@ export interface CliApp {
   mockHooks(options: MockHooksOptions): Promise<void>;
   /** The address `test-client` calls when `--address` is not given. */
   serviceAddress(config: ConfigArguments): string;
+  /** Opens the configured store (`store.url`) for `deliveries`; the CLI closes it. */
+  openStore(config: ConfigArguments): Promise<DeliveryStore>;
 }
 
 /** Where the CLI writes. */
 export interface CliOutput {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Whether stderr is a terminal, where long work shows a progress bar. */
+  progress: boolean;
 }
 
 const processOutput: CliOutput = {
   stdout: (text) => process.stdout.write(`${text}\n`),
   stderr: (text) => process.stderr.write(`${text}\n`),
+  progress: process.stderr.isTTY === true,
 };
 
 /**
@@ -57,12 +64,21 @@ export async function runCli(argv: string[], app: CliApp, output: CliOutput = pr
       output.stdout(app.version);
       return 0;
     }
-    const named = commands.find((command) => command.name === argv[0]);
+    if (argv[0] === 'deliveries' && (argv[1] === '--help' || argv[1] === '-h')) {
+      output.stdout(programHelp(app.program, commands.filter((command) => command.name.startsWith('deliveries '))));
+      return 0;
+    }
+    if (argv[0] === 'deliveries' && (argv[1] === undefined || argv[1].startsWith('-'))) {
+      throw new UsageError('deliveries needs a subcommand: list, show, retry or purge');
+    }
+    const words = argv[0] === 'deliveries' ? 2 : 1;
+    const name = argv.slice(0, words).join(' ');
+    const named = commands.find((command) => command.name === name);
     if (!named && argv[0] !== undefined && !argv[0].startsWith('-')) {
-      throw new UsageError(`unknown command "${argv[0]}"; run "${app.program} --help" for the commands`);
+      throw new UsageError(`unknown command "${name}"; run "${app.program} --help" for the commands`);
     }
     const command = named ?? commands[0]!;
-    const { values, positionals } = parse(command, named ? argv.slice(1) : argv);
+    const { values, positionals } = parse(command, named ? argv.slice(words) : argv);
     if (values.help) {
       output.stdout(commandHelp(app.program, command));
       return 0;
@@ -122,6 +138,18 @@ async function run(name: string, values: Values, positionals: string[], app: Cli
       output.stdout(JSON.stringify(response, null, 2));
       return;
     }
+    case 'deliveries list':
+    case 'deliveries show':
+    case 'deliveries retry':
+    case 'deliveries purge': {
+      const store = await app.openStore(config);
+      try {
+        await runDeliveries(name.slice('deliveries '.length), positionals, deliveriesOptions(values), store, output);
+      } finally {
+        await store.close();
+      }
+      return;
+    }
   }
 }
 
@@ -131,6 +159,20 @@ function configArguments(values: Values, configFlags: CliApp['configFlags']): Co
     if (typeof value === 'string' && name in configFlags) flags[name] = value;
   }
   return { configFile: stringValue(values.config), flags };
+}
+
+function deliveriesOptions(values: Values) {
+  return {
+    status: stringValue(values.status),
+    hook: stringValue(values.hook),
+    cluster: stringValue(values.cluster),
+    olderThan: stringValue(values['older-than']),
+    limit: stringValue(values.limit),
+    after: stringValue(values.after),
+    json: values.json === true,
+    dead: values.dead === true,
+    deliveredBefore: stringValue(values['delivered-before']),
+  };
 }
 
 function mockHooksOptions(values: Values): MockHooksOptions {

@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { DeliveryStore } from '../delivery-store.js';
 import { PostgresStore } from '../postgres-store.js';
 import { SqliteStore } from '../sqlite-store.js';
-import { createTestDatabase, postgresAvailable } from './test-postgres.js';
+import { createTestDatabase, postgresAvailable } from '@ccx-hook/test-postgres';
 
 /** Where a suite keeps its stores: `open` gives a store on the same data each time. */
 export interface StoreFixture {

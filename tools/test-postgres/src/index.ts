@@ -1,0 +1,1 @@
+export { createTestDatabase, postgresAvailable, type TestDatabase, testPostgresUrl } from './test-postgres.js';
