@@ -1,0 +1,21 @@
+import { rate, startServiceProcess } from './service-process.js';
+import { seedBacklog } from './seed-backlog.js';
+
+/** 100,000 pending over 1,000 clusters, as left by an integrator outage. */
+const outage = { blocked: 0, spread: 100_000, clusters: 1_000 };
+
+/**
+ * Durable post-add-node calls per second at 64 in flight through `serve`, with the integrator
+ * down (connection refused), from a store that is empty or holds the outage backlog.
+ */
+export async function enqueueRate(storeUrl: string, withBacklog: boolean, durationMs = 5_000): Promise<number> {
+  if (withBacklog) await seedBacklog(storeUrl, outage);
+  const service = await startServiceProcess({ CCX_HOOK_HOOKS_URL: 'http://127.0.0.1:1', CCX_HOOK_STORE_URL: storeUrl });
+  try {
+    const request = (n: number) => ({ clusterId: `load-${n % 200}`, nodeIds: [`n${n}`] });
+    await rate(service.client, 'postAddNode', request, 64, 1_000); // warm-up
+    return await rate(service.client, 'postAddNode', request, 64, durationMs);
+  } finally {
+    await service.stop();
+  }
+}

@@ -1,0 +1,56 @@
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { openStore } from '@ccx-hook/delivery';
+
+/** A backlog to seed: one blocked cluster (its head waits a day) and `spread` pending spread over `clusters` due heads. */
+export interface Backlog {
+  blocked: number;
+  spread: number;
+  clusters: number;
+}
+
+/**
+ * Writes the backlog straight into the store's tables (the schema the store itself created),
+ * because a million enqueues through the API would take minutes; rows look exactly as
+ * enqueued ones do: one head per cluster, the rest waiting behind it.
+ */
+export async function seedBacklog(url: string, backlog: Backlog): Promise<void> {
+  await (await openStore(url)).close(); // creates or migrates the schema
+  if (url.startsWith('sqlite:')) seedSqlite(url.slice('sqlite:'.length), backlog);
+  else await seedPostgres(url, backlog);
+}
+
+function seedSqlite(path: string, { blocked, spread, clusters }: Backlog): void {
+  const db = new Database(path);
+  const now = Date.now();
+  const insert = db.prepare(
+    `INSERT INTO deliveries (id, hook, cluster_id, payload, status, attempts, next_attempt_at, ready_at, created_at, updated_at)
+     VALUES (?, 'post-add-node', ?, '{"cluster_id":"x"}', 'pending', 0, ?, ?, ?, ?)`,
+  );
+  db.transaction(() => {
+    for (let n = 0; n < blocked; n++) insert.run(`msg_blocked_${n}`, 'blocked', now, n === 0 ? now + 86_400_000 : null, now, now);
+    for (let n = 0; n < spread; n++) insert.run(`msg_spread_${n}`, `c${n % clusters}`, now, n < clusters ? now : null, now, now);
+  })();
+  db.close();
+}
+
+async function seedPostgres(url: string, { blocked, spread, clusters }: Backlog): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(
+    `INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, status, ready_at)
+     SELECT 'msg_blocked_' || g, 'post-add-node', 'blocked', '{"cluster_id":"x"}', 'pending',
+            CASE WHEN g = 0 THEN now() + interval '1 day' END
+     FROM generate_series(0, $1::int - 1) AS g ORDER BY g`,
+    [blocked],
+  );
+  await client.query(
+    `INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, status, ready_at)
+     SELECT 'msg_spread_' || g, 'post-add-node', 'c' || (g % $2::int), '{"cluster_id":"x"}', 'pending',
+            CASE WHEN g < $2::int THEN now() END
+     FROM generate_series(0, $1::int - 1) AS g ORDER BY g`,
+    [spread, clusters],
+  );
+  await client.query('VACUUM ANALYZE ccx_hook_deliveries');
+  await client.end();
+}

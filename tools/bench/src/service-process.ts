@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { HookServiceClient } from '@ccx-hook/proto';
+
+const bin = createRequire(import.meta.url).resolve('ccx-hook-service/bin');
+
+/** A `serve` process of the real CLI and a gRPC client on one channel to it. */
+export interface ServiceProcess {
+  client: HookServiceClient;
+  stop(): Promise<void>;
+}
+
+/** Starts `ccx-hook-service serve` with `env` (plus a free port) and resolves once it listens. */
+export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CCX_HOOK_')));
+  const child: ChildProcess = spawn(process.execPath, [bin, 'serve'], {
+    env: { ...clean, CCX_HOOK_GRPC_ADDRESS: '127.0.0.1:0', CCX_HOOK_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /"port":(\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}${out}`)));
+  });
+  const client = new HookServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  return {
+    client,
+    async stop() {
+      client.close();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** One unary call; resolves when it is answered (rejects on a gRPC error). */
+export function call(client: HookServiceClient, method: 'preAddNode' | 'postAddNode', request: object): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const invoke = (client as unknown as Record<string, Function>)[method]!.bind(client);
+    invoke(request, new Metadata(), { deadline: Date.now() + 30_000 }, (error: Error | null) => (error ? reject(error) : resolve()));
+  });
+}
+
+/** Calls `method` with `inFlight` calls at a time for `durationMs`; resolves with calls per second. */
+export async function rate(client: HookServiceClient, method: 'postAddNode', request: (n: number) => object, inFlight: number, durationMs: number) {
+  let done = 0;
+  let next = 0;
+  const end = performance.now() + durationMs;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < end) {
+        await call(client, method, request(next++));
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - started) / 1000);
+}
