@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { percentile } from './measure.js';
 import { call, startServiceProcess } from './service-process.js';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const betterSqlite3 = createRequire(import.meta.url).resolve('better-sqlite3');
 const preAddNode = { clusterId: 'c1', cloud: 'aws', nodeCount: 1, instanceType: 'small', authId: 'session' };
 
@@ -20,7 +21,7 @@ async function holdWriteLock(path: string): Promise<ChildProcess> {
 
 /**
  * pre-add-node latency (p50, p99 in ms, `calls` calls one at a time) through `serve` with a
- * SQLite store, while post- hooks are being sent; with `locked`, another process holds the
+ * SQLite store, while post- hooks are being sent at a modest rate; with `locked`, another process holds the
  * store's write lock the whole time (so every enqueue waits, and pre- hooks must not).
  */
 export async function preHookLatency(storePath: string, integratorUrl: string, locked: boolean, calls = 1000) {
@@ -29,7 +30,10 @@ export async function preHookLatency(storePath: string, integratorUrl: string, l
   let sending = true;
   const posts = Array.from({ length: 4 }, async () => {
     for (let n = 0; sending; n++) {
+      // About 150 post- hooks a second in both phases; under the lock they wait for it (and
+      // fail after the busy timeout): that is the point.
       await call(service.client, 'postAddNode', { clusterId: `p${n % 50}`, nodeIds: ['n1'] }).catch(() => undefined);
+      await sleep(25);
     }
   });
   const times: number[] = [];

@@ -22,7 +22,12 @@ const postgresUrl = async () => {
 };
 const cleanups: (() => Promise<void>)[] = [];
 const rows: string[][] = [];
+const header = ['measure', 'case', 'value', 'baseline (same run)', 'baseline value', 'ratio', 'target'];
 const log = (text: string) => process.stderr.write(`${text}\n`);
+const add = (row: string[]) => {
+  rows.push(row);
+  log(table(header, [row]));
+};
 
 try {
   const stores: [string, () => Promise<string> | string][] = [['SQLite', sqliteUrl]];
@@ -39,7 +44,7 @@ try {
       many.push(result.median);
       manyP99.push(result.p99);
     }
-    rows.push([`claim of 16 heads, ${name}`, '1,000,000 pending', `${fixed(median(many))} ms (p99 ${fixed(median(manyP99))})`, '100 pending', `${fixed(median(few))} ms`, fixed(median(many) / median(few)), '≤ 2']);
+    add([`claim of 16 heads, ${name}`, '1,000,000 pending', `${fixed(median(many))} ms (p99 ${fixed(median(manyP99))})`, '100 pending', `${fixed(median(few))} ms`, fixed(median(many) / median(few)), '≤ 2']);
   }
 
   const integrator = await startIntegrator();
@@ -57,7 +62,7 @@ try {
     lockedP50.push(b.p50);
   }
   await integrator.close();
-  rows.push(['pre-add-node p99, SQLite', 'write lock held by another process', `${fixed(median(locked))} ms (p50 ${fixed(median(lockedP50))})`, 'no lock', `${fixed(median(free))} ms (p50 ${fixed(median(freeP50))})`, fixed(median(locked) / median(free)), '≤ 1.2']);
+  add(['pre-add-node p99, SQLite', 'write lock held by another process', `${fixed(median(locked))} ms (p50 ${fixed(median(lockedP50))})`, 'no lock', `${fixed(median(free))} ms (p50 ${fixed(median(freeP50))})`, fixed(median(locked) / median(free)), '≤ 1.2']);
 
   for (const [name, url] of stores) {
     const empty: number[] = [];
@@ -67,7 +72,7 @@ try {
       empty.push(await enqueueRate(await url(), false));
       backlog.push(await enqueueRate(await url(), true));
     }
-    rows.push([`post-add-node calls/s at 64 in flight, integrator down, ${name}`, '100,000 queued', fixed(median(backlog), 0), 'empty store', fixed(median(empty), 0), fixed(median(backlog) / median(empty)), '≥ 1 (noise ±10 %)']);
+    add([`post-add-node calls/s at 64 in flight, integrator down, ${name}`, '100,000 queued', fixed(median(backlog), 0), 'empty store', fixed(median(empty), 0), fixed(median(backlog) / median(empty)), '≥ 1 (noise ±10 %)']);
   }
 } finally {
   for (const cleanup of cleanups) await cleanup().catch(() => undefined);
@@ -77,6 +82,6 @@ try {
 process.stdout.write(
   `\nOutbox benchmark, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, ` +
     `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; medians of ${rounds} alternating rounds.\n\n` +
-    `${table(['measure', 'case', 'value', 'baseline (same run)', 'baseline value', 'ratio', 'target'], rows)}\n`,
+    `${table(header, rows)}\n`,
 );
 if (!withPostgres) process.stdout.write('PostgreSQL rows are missing: no server at TEST_POSTGRES_URL.\n');

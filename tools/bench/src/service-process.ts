@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { credentials, Metadata } from '@grpc/grpc-js';
-import { HookServiceClient } from '@ccx-hook/proto';
+import { HookServiceClient, PostAddNodeRequest, PreAddNodeRequest } from '@ccx-hook/proto';
 
 const bin = createRequire(import.meta.url).resolve('ccx-hook-service/bin');
 
@@ -15,19 +15,24 @@ export interface ServiceProcess {
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CCX_HOOK_')));
   const child: ChildProcess = spawn(process.execPath, [bin, 'serve'], {
-    env: { ...clean, CCX_HOOK_GRPC_ADDRESS: '127.0.0.1:0', CCX_HOOK_LOG_LEVEL: 'warn', ...env },
+    env: { ...clean, CCX_HOOK_GRPC_ADDRESS: '127.0.0.1:0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
+    let out: string | undefined = '';
+    // Read the log to the end (a full pipe would stall the service); keep it until the start line.
     child.stdout!.on('data', (chunk: Buffer) => {
+      if (out === undefined) return;
       out += chunk.toString();
       const match = /"port":(\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
+      if (match) {
+        out = undefined;
+        resolve(Number(match[1]));
+      }
     });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}${out}`)));
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}${out ?? ''}`)));
   });
   const client = new HookServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
   return {
@@ -41,8 +46,12 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
   };
 }
 
-/** One unary call; resolves when it is answered (rejects on a gRPC error). */
-export function call(client: HookServiceClient, method: 'preAddNode' | 'postAddNode', request: object): Promise<void> {
+const messages = { preAddNode: PreAddNodeRequest, postAddNode: PostAddNodeRequest };
+
+/** One unary call of `fields` (the rest defaulted); resolves when it is answered, rejects on a gRPC error. */
+export function call(client: HookServiceClient, method: 'preAddNode' | 'postAddNode', fields: object): Promise<void> {
+  const message: { fromPartial(fields: object): object } = messages[method];
+  const request = message.fromPartial(fields);
   return new Promise((resolve, reject) => {
     const invoke = (client as unknown as Record<string, Function>)[method]!.bind(client);
     invoke(request, new Metadata(), { deadline: Date.now() + 30_000 }, (error: Error | null) => (error ? reject(error) : resolve()));
