@@ -1,8 +1,11 @@
 import { rate, startServiceProcess } from './service-process.js';
 import { seedBacklog } from './seed-backlog.js';
 
-/** 100,000 pending over 1,000 clusters, as left by an integrator outage. */
-const outage = { blocked: 0, spread: 100_000, clusters: 1_000 };
+/**
+ * 100,000 pending over 1,000 clusters, as an integrator outage leaves them: every head has
+ * failed already and waits for its next attempt (5 minutes away).
+ */
+const outage = { blocked: 0, spread: 100_000, clusters: 1_000, headsDueInMs: 300_000 };
 
 /**
  * Durable post-add-node calls per second at 64 in flight through `serve`, with the integrator

@@ -2,11 +2,15 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openStore } from '@ccx-hook/delivery';
 
-/** A backlog to seed: one blocked cluster (its head waits a day) and `spread` pending spread over `clusters` due heads. */
+/**
+ * A backlog to seed: one blocked cluster of `blocked` deliveries (its head waits a day), and
+ * `spread` deliveries over `clusters` clusters whose heads are due in `headsDueInMs` (0: now).
+ */
 export interface Backlog {
   blocked: number;
   spread: number;
   clusters: number;
+  headsDueInMs?: number;
 }
 
 /**
@@ -20,7 +24,7 @@ export async function seedBacklog(url: string, backlog: Backlog): Promise<void> 
   else await seedPostgres(url, backlog);
 }
 
-function seedSqlite(path: string, { blocked, spread, clusters }: Backlog): void {
+function seedSqlite(path: string, { blocked, spread, clusters, headsDueInMs = 0 }: Backlog): void {
   const db = new Database(path);
   const now = Date.now();
   const insert = db.prepare(
@@ -29,12 +33,12 @@ function seedSqlite(path: string, { blocked, spread, clusters }: Backlog): void 
   );
   db.transaction(() => {
     for (let n = 0; n < blocked; n++) insert.run(`msg_blocked_${n}`, 'blocked', now, n === 0 ? now + 86_400_000 : null, now, now);
-    for (let n = 0; n < spread; n++) insert.run(`msg_spread_${n}`, `c${n % clusters}`, now, n < clusters ? now : null, now, now);
+    for (let n = 0; n < spread; n++) insert.run(`msg_spread_${n}`, `c${n % clusters}`, now, n < clusters ? now + headsDueInMs : null, now, now);
   })();
   db.close();
 }
 
-async function seedPostgres(url: string, { blocked, spread, clusters }: Backlog): Promise<void> {
+async function seedPostgres(url: string, { blocked, spread, clusters, headsDueInMs = 0 }: Backlog): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query(
@@ -47,9 +51,9 @@ async function seedPostgres(url: string, { blocked, spread, clusters }: Backlog)
   await client.query(
     `INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, status, ready_at)
      SELECT 'msg_spread_' || g, 'post-add-node', 'c' || (g % $2::int), '{"cluster_id":"x"}', 'pending',
-            CASE WHEN g < $2::int THEN now() END
+            CASE WHEN g < $2::int THEN now() + $3::int * interval '1 millisecond' END
      FROM generate_series(0, $1::int - 1) AS g ORDER BY g`,
-    [spread, clusters],
+    [spread, clusters, headsDueInMs],
   );
   await client.query('VACUUM ANALYZE ccx_hook_deliveries');
   await client.end();

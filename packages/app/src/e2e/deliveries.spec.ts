@@ -84,6 +84,27 @@ describe('end to end: durable post- hooks', function () {
     }
   });
 
+  it('shuts down within one grace period while a call and a delivery attempt are both in flight', async () => {
+    const receiver = await startMockHooksProcess(['--latency', '20s']);
+    processes.push(receiver.mock);
+    const { process: running, address } = await service(receiver.url, {
+      CCX_HOOK_SHUTDOWN_GRACE: '2s',
+      CCX_HOOK_DELIVERY_TIMEOUT: '30s',
+      CCX_HOOK_HOOKS_TIMEOUT: '30s',
+      CCX_HOOK_HOOKS_BUDGET: '30s',
+    });
+    await postAddNode(address, 'c1', 1);
+    const preCall = callHook({ address, hook: 'pre-add-node', json: '{"clusterId":"c1","nodeCount":1}', timeoutMs: 30_000 }).catch(
+      () => undefined,
+    );
+    await sleep(500);
+    const started = Date.now();
+    expect(await running.stop('SIGTERM')).to.equal(0);
+    // The server's and the dispatcher's grace periods run side by side, not one after the other.
+    expect(Date.now() - started).to.be.within(1_900, 3_500);
+    await preCall;
+  });
+
   it('loses no acknowledged delivery when the service is killed with SIGKILL, and keeps per-cluster order', async () => {
     const receiver = await startMockHooksProcess(['--record', record, '--latency', '150ms']);
     processes.push(receiver.mock);
