@@ -5,19 +5,27 @@ describe('CircuitBreaker', () => {
   it('opens after the threshold, lets one trial through after the cool-down, and closes on success', () => {
     const breaker = new CircuitBreaker({ threshold: 3, cooldownMs: 1000 });
     for (let i = 0; i < 3; i++) {
-      expect(breaker.allow('a', 0)).to.equal(true);
+      expect(breaker.admit('a', 0)).to.equal('closed');
       breaker.failed('a', 0);
     }
-    expect(breaker.allow('a', 500)).to.equal(false);
-    expect(breaker.allow('b', 500)).to.equal(true);
-    expect(breaker.allow('a', 1000)).to.equal(true);
-    expect(breaker.allow('a', 1001)).to.equal(false);
+    expect(breaker.admit('a', 500)).to.equal('open');
+    expect(breaker.admit('b', 500)).to.equal('closed');
+    expect(breaker.admit('a', 1000)).to.equal('trial');
+    expect(breaker.admit('a', 1001)).to.equal('open', 'one trial at a time');
     breaker.failed('a', 1001);
-    expect(breaker.allow('a', 1500)).to.equal(false);
-    expect(breaker.allow('a', 2001)).to.equal(true);
+    expect(breaker.admit('a', 1500)).to.equal('open');
+    expect(breaker.admit('a', 2001)).to.equal('trial');
     breaker.succeeded('a');
-    expect(breaker.allow('a', 2002)).to.equal(true);
+    expect(breaker.admit('a', 2002)).to.equal('closed');
     breaker.failed('a', 2002);
-    expect(breaker.allow('a', 2003)).to.equal(true);
+    expect(breaker.admit('a', 2003)).to.equal('closed');
+  });
+
+  it('frees the next trial when a trial ends without a verdict', () => {
+    const breaker = new CircuitBreaker({ threshold: 1, cooldownMs: 1000 });
+    breaker.failed('a', 0);
+    expect(breaker.admit('a', 1000)).to.equal('trial');
+    breaker.released('a');
+    expect(breaker.admit('a', 1001)).to.equal('trial');
   });
 });

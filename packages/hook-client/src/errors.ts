@@ -8,6 +8,8 @@ export type HookErrorCode =
   | 'ERR_HOOK_STATUS'
   /** The reply body was larger than the configured cap. */
   | 'ERR_HOOK_REPLY_TOO_LARGE'
+  /** The reply body was not valid UTF-8. */
+  | 'ERR_HOOK_REPLY_ENCODING'
   /** The caller aborted the attempt (shutdown, budget spent). */
   | 'ERR_HOOK_ABORTED'
   /** A circuit breaker is open for this endpoint: no attempt was made. */
@@ -32,9 +34,17 @@ export class HookError extends Error {
 
   /** Whether another attempt may succeed: connection errors, timeouts, 5xx, 408 and 429. */
   get retryable(): boolean {
+    return this.endpointDown || (this.code === 'ERR_HOOK_STATUS' && this.details.statusCode === 408);
+  }
+
+  /**
+   * Whether the failure is a sign that the endpoint is down (what a circuit breaker counts):
+   * no connection, an attempt timeout, 5xx or 429 — not a 4xx, a bad body or an abort.
+   */
+  get endpointDown(): boolean {
     if (this.code === 'ERR_HOOK_CONNECTION' || this.code === 'ERR_HOOK_TIMEOUT') return true;
     const status = this.details.statusCode ?? 0;
-    return this.code === 'ERR_HOOK_STATUS' && (status >= 500 || status === 429 || status === 408);
+    return this.code === 'ERR_HOOK_STATUS' && (status >= 500 || status === 429);
   }
 }
 

@@ -2,6 +2,8 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { Webhook } from 'standardwebhooks';
+import { hostileReplies, http, type RawIntegrator, startRawIntegrator } from '@ccx-hook/hostile-integrator';
+import { CircuitBreaker } from './circuit-breaker.js';
 import { HookError } from './errors.js';
 import { HookClient } from './hook-client.js';
 import { sendWithRetries } from './send-with-retries.js';
@@ -167,5 +169,78 @@ describe('sendWithRetries', () => {
     );
     expect(error.code).to.equal('ERR_HOOK_TIMEOUT');
     expect(Date.now() - started).to.be.within(400, 900);
+  });
+});
+
+describe('HookClient against replies Node\'s http module cannot send', () => {
+  let integrator: RawIntegrator;
+  afterEach(async () => integrator.close());
+  const reply = (name: string) => hostileReplies.find((hostile) => hostile.name === name)!.reply;
+  const attempt = (timeoutMs = 1000) => new HookClient().send({ ...request(`${integrator.url}/pre-add-node`), timeoutMs });
+
+  it('fails a 101 at once instead of hanging', async () => {
+    integrator = await startRawIntegrator(reply('101 switching protocols, then silence'));
+    const started = performance.now();
+    const error = await failure(attempt(5000));
+    expect([error.code, error.details.statusCode]).to.deep.equal(['ERR_HOOK_STATUS', 101]);
+    expect(performance.now() - started).to.be.below(1000);
+  });
+
+  for (const name of ['101 without an upgrade header', 'body drips a byte every 100 ms', 'status line drips', '100 continue, then silence']) {
+    it(`cuts "${name}" at the attempt timeout, a hard wall-clock limit`, async () => {
+      integrator = await startRawIntegrator(reply(name));
+      const started = performance.now();
+      const error = await failure(attempt(400));
+      expect(error.code).to.be.oneOf(['ERR_HOOK_TIMEOUT', 'ERR_HOOK_STATUS', 'ERR_HOOK_CONNECTION']);
+      expect(performance.now() - started).to.be.within(0, 700);
+    });
+  }
+
+  it('refuses a body that is not valid UTF-8 instead of passing U+FFFD on', async () => {
+    integrator = await startRawIntegrator(reply('invalid UTF-8 in work_id'));
+    expect((await failure(attempt())).code).to.equal('ERR_HOOK_REPLY_ENCODING');
+  });
+
+  it('does not inflate a compressed body', async () => {
+    integrator = await startRawIntegrator(reply('gzip bomb'));
+    const before = process.memoryUsage().rss;
+    await failure(attempt());
+    expect(process.memoryUsage().rss - before).to.be.below(30 * 1024 * 1024);
+  });
+
+  it('gives the policy its answer in about a second when the endpoint refuses connections', async () => {
+    integrator = await startRawIntegrator(http(200));
+    const url = `${integrator.url}/pre-add-node`;
+    await integrator.close();
+    const started = performance.now();
+    const error = await failure(sendWithRetries(new HookClient(), request(url), { budgetMs: 10_000, attemptTimeoutMs: 5_000 }));
+    expect(error.code).to.equal('ERR_HOOK_CONNECTION');
+    expect(performance.now() - started).to.be.below(1_500);
+  });
+
+  it('stops waiting between attempts as soon as it is aborted', async () => {
+    integrator = await startRawIntegrator(http(503));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = performance.now();
+    const error = await failure(
+      sendWithRetries(new HookClient(), request(`${integrator.url}/x`), { budgetMs: 10_000, attemptTimeoutMs: 5_000, backoffMs: 5_000, signal: controller.signal }),
+    );
+    expect(error.code).to.equal('ERR_HOOK_ABORTED');
+    expect(performance.now() - started).to.be.below(500);
+  });
+
+  it('counts only attempts that show the endpoint down in the breaker', async () => {
+    const breaker = new CircuitBreaker({ threshold: 2, cooldownMs: 60_000 });
+    const options = (attemptTimeoutMs: number, budgetMs = 10_000) => ({ budgetMs, attemptTimeoutMs, breaker: { breaker, key: 'k' } });
+    integrator = await startRawIntegrator(http(400));
+    for (let n = 0; n < 3; n++) await failure(sendWithRetries(new HookClient(), request(integrator.url), options(1000)));
+    integrator.answer(() => undefined);
+    // Cut short by the caller's budget, not the endpoint's fault.
+    for (let n = 0; n < 3; n++) await failure(sendWithRetries(new HookClient(), request(integrator.url), options(5000, 100)));
+    expect(breaker.admit('k')).to.equal('closed');
+    integrator.answer(http(503));
+    await failure(sendWithRetries(new HookClient(), request(integrator.url), { ...options(1000), backoffMs: 1 }));
+    expect(breaker.admit('k')).to.equal('open');
   });
 });

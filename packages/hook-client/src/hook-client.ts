@@ -1,3 +1,5 @@
+import type { ClientRequest } from 'node:http';
+import type { Socket } from 'node:net';
 import got, { type Progress, RequestError } from 'got';
 import { HookError } from './errors.js';
 import { parseRetryAfter } from './parse-retry-after.js';
@@ -55,7 +57,11 @@ export class HookClient {
     this.maxReplyBytes = options.maxReplyBytes ?? 64 * 1024;
   }
 
-  /** Makes one attempt; resolves with a 2xx reply, rejects with `HookError` otherwise. */
+  /**
+   * Makes one attempt under a hard wall-clock limit (`timeoutMs`) that covers connecting, the
+   * status line, headers and the whole body; resolves with a 2xx reply whose body is valid
+   * UTF-8, rejects with `HookError` otherwise (a protocol switch is `ERR_HOOK_STATUS` 101).
+   */
   async send(request: HookRequest): Promise<HookReply> {
     const started = performance.now();
     const timestamp = Math.floor(Date.now() / 1000);
@@ -70,6 +76,12 @@ export class HookClient {
     if (this.keys.length > 0) {
       headers['webhook-signature'] = signatureHeader(this.keys, request.webhookId, timestamp, request.body);
     }
+    // got's own timeouts do not cover every way a peer can hold a request (a 101, a drip):
+    // this timer does, and aborting it tears the request down whatever state it is in.
+    const wall = new AbortController();
+    const timer = setTimeout(() => wall.abort(), request.timeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, wall.signal]) : wall.signal;
+    let ending: 'too-large' | 'protocol-switch' | undefined;
     const pending = got.post(request.url, {
       body: request.body,
       headers,
@@ -77,13 +89,22 @@ export class HookClient {
       followRedirect: false,
       throwHttpErrors: false,
       retry: { limit: 0 },
-      responseType: 'text',
-      signal: request.signal,
+      // The body is checked as bytes: invalid UTF-8 must fail, never become U+FFFD. Not
+      // decompressed either: a compression bomb stays a small, invalid body.
+      responseType: 'buffer',
+      decompress: false,
+      signal,
     });
-    let tooLarge = false;
+    pending.on('request', (outgoing: ClientRequest) =>
+      outgoing.on('upgrade', (_response: unknown, socket: Socket) => {
+        ending = 'protocol-switch';
+        socket.destroy();
+        wall.abort();
+      }),
+    );
     pending.on('downloadProgress', (progress: Progress) => {
       if (progress.transferred > this.maxReplyBytes || (progress.total ?? 0) > this.maxReplyBytes) {
-        tooLarge = true;
+        ending = 'too-large';
         pending.cancel();
       }
     });
@@ -91,7 +112,9 @@ export class HookClient {
     try {
       response = await pending;
     } catch (error) {
-      throw this.toHookError(error, request, tooLarge);
+      throw this.toHookError(error, request, ending, wall.signal.aborted);
+    } finally {
+      clearTimeout(timer);
     }
     const durationMs = Math.round(performance.now() - started);
     if (response.statusCode < 200 || response.statusCode > 299) {
@@ -103,20 +126,31 @@ export class HookClient {
         retryAfterMs: retryAfter,
       });
     }
-    return { statusCode: response.statusCode, body: response.body, durationMs };
+    let body: string;
+    try {
+      body = utf8.decode(response.body);
+    } catch {
+      throw new HookError('ERR_HOOK_REPLY_ENCODING', 'reply body is not valid UTF-8', { statusCode: response.statusCode });
+    }
+    return { statusCode: response.statusCode, body, durationMs };
   }
 
-  private toHookError(error: unknown, request: HookRequest, tooLarge: boolean): HookError {
-    if (tooLarge) {
+  private toHookError(error: unknown, request: HookRequest, ending: 'too-large' | 'protocol-switch' | undefined, timedOut: boolean): HookError {
+    if (ending === 'too-large') {
       // The status line arrived before the body was cut off; a post- hook counts a 2xx as delivered.
       const statusCode = error instanceof RequestError ? error.response?.statusCode : undefined;
       return new HookError('ERR_HOOK_REPLY_TOO_LARGE', `reply is larger than ${this.maxReplyBytes} bytes`, { statusCode });
     }
+    if (ending === 'protocol-switch') {
+      return new HookError('ERR_HOOK_STATUS', 'integrator answered HTTP 101 (switching protocols)', { statusCode: 101, cause: error });
+    }
     if (request.signal?.aborted) return new HookError('ERR_HOOK_ABORTED', 'attempt aborted', { cause: error });
-    if (error instanceof RequestError && error.name === 'TimeoutError') {
-      return new HookError('ERR_HOOK_TIMEOUT', `no reply within ${request.timeoutMs}ms`, { cause: error });
+    if (timedOut || (error instanceof RequestError && error.name === 'TimeoutError')) {
+      return new HookError('ERR_HOOK_TIMEOUT', `no complete reply within ${request.timeoutMs}ms`, { cause: error });
     }
     const code = error instanceof RequestError ? error.code : 'unknown error';
     return new HookError('ERR_HOOK_CONNECTION', `request failed: ${code}`, { cause: error });
   }
 }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -1,4 +1,4 @@
-export { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+export { type Admission, CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 export { HookError, type HookErrorCode, InvalidSecretError } from './errors.js';
 export { HookClient, type HookClientOptions, type HookReply, type HookRequest } from './hook-client.js';
 export { type Logger, silentLogger } from './logger.js';

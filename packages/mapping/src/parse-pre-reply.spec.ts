@@ -29,9 +29,24 @@ describe('parsePreReply', () => {
     ['{"approved":true,"work_id":5}', '"work_id" is not a string'],
     [JSON.stringify({ approved: false, reason: 'r'.repeat(1025) }), '"reason" is longer than 1024'],
     [JSON.stringify({ approved: true, work_id: 'w'.repeat(257) }), '"work_id" is longer than 256'],
+    ['{"approved":false,"approved":true}', '"approved" more than once'],
+    ['{"x":{"approved":1},"approved":true,"approved":true}', '"approved" more than once'],
   ] as const) {
     it(`fails a reply whose ${why}`, () => {
       expect(() => parsePreReply('pre-add-node', body)).to.throw(InvalidReplyError, why);
     });
   }
+
+  it('takes any body as the answer of a hook that cannot reject', () => {
+    for (const body of ['', 'OK', 'null', '[1]']) {
+      expect(parsePreReply('pre-remove-node', body), JSON.stringify(body)).to.include({ approved: true, workId: '' });
+    }
+  });
+
+  it('counts lengths in code points, and does not mistake a nested or quoted "approved" for a repeat', () => {
+    expect(parsePreReply('pre-add-node', JSON.stringify({ approved: true, work_id: '😀'.repeat(256) })).workId).to.have.length(512);
+    expect(() => parsePreReply('pre-add-node', JSON.stringify({ approved: true, work_id: '😀'.repeat(257) }))).to.throw(InvalidReplyError);
+    const body = '{"note":"\\"approved\\":1,","x":{"approved":false},"approved":true}';
+    expect(parsePreReply('pre-add-node', body).approved).to.equal(true);
+  });
 });

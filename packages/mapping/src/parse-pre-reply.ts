@@ -1,6 +1,8 @@
+import { codePoints } from './code-points.js';
 import { InvalidReplyError } from './errors.js';
 import { canReject, type PreHookName } from './hook-name.js';
 import { limits } from './limits.js';
+import { topLevelKeys } from './top-level-keys.js';
 
 /** An integrator's answer to a pre- hook, in proto (camelCase) terms. */
 export interface PreReply {
@@ -28,35 +30,42 @@ const replyKeys: Readonly<Record<PreHookName, readonly string[]>> = {
 };
 
 /**
- * Parses the body of a 2xx reply to a pre- hook (DESIGN §3): a JSON object whose `approved`
- * is a required boolean for hooks that can reject and ignored for the others; the other keys
- * of the hook are optional strings within their limits; unknown keys are ignored, `null` is
- * taken as absent. Throws `InvalidReplyError` saying what is wrong.
+ * Parses the body of a 2xx reply to a pre- hook (DESIGN §3): for hooks that can reject, a JSON
+ * object with a required boolean `approved` that appears once; for the others any body is an
+ * answer (empty or not a JSON object: an empty `work_id`), and `approved` is ignored. The other
+ * keys of the hook are optional strings within their limits (in code points); unknown keys are
+ * ignored, `null` is taken as absent. Throws `InvalidReplyError` saying what is wrong.
  */
 export function parsePreReply(hook: PreHookName, body: string): PreReply {
+  const reply: PreReply = { approved: true, workId: '', userId: '', projectId: '', organisationId: '', reason: '' };
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
+    if (!canReject(hook)) return reply;
     throw new InvalidReplyError('reply is not JSON');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    if (!canReject(hook)) return reply;
     throw new InvalidReplyError('reply is not a JSON object');
   }
   const object = parsed as Record<string, unknown>;
-  const reply: PreReply = { approved: true, workId: '', userId: '', projectId: '', organisationId: '', reason: '' };
   if (canReject(hook)) {
     if (object.approved === undefined || object.approved === null) {
       throw new InvalidReplyError('reply has no "approved"');
     }
     if (typeof object.approved !== 'boolean') throw new InvalidReplyError('reply "approved" is not a boolean');
+    // JSON.parse keeps the last of repeated keys: an ambiguous answer is never an approval.
+    if (topLevelKeys(body).filter((key) => key === 'approved').length > 1) {
+      throw new InvalidReplyError('reply has "approved" more than once');
+    }
     reply.approved = object.approved;
   }
   for (const [name, key, max] of optionalStrings) {
     const value = object[name];
     if (!replyKeys[hook].includes(name) || value === undefined || value === null) continue;
     if (typeof value !== 'string') throw new InvalidReplyError(`reply "${name}" is not a string`);
-    if (value.length > max) throw new InvalidReplyError(`reply "${name}" is longer than ${max} characters`);
+    if (codePoints(value) > max) throw new InvalidReplyError(`reply "${name}" is longer than ${max} characters`);
     (reply as unknown as Record<string, string>)[key] = value;
   }
   return reply;

@@ -55,6 +55,11 @@ describe('toPayload', () => {
     expect(fieldOf(() => toPayload('pre-add-node', { clusterId: 'c'.repeat(257) }))).to.equal('cluster_id');
   });
 
+  it('counts characters as code points: 256 emoji fit, 257 do not', () => {
+    expect(() => toPayload('pre-add-node', { clusterId: 'c1', cloud: '😀'.repeat(256) })).not.to.throw();
+    expect(fieldOf(() => toPayload('pre-add-node', { clusterId: 'c1', cloud: '😀'.repeat(257) }))).to.equal('cloud');
+  });
+
   it('limits node_count to 1000 and node_ids to 1024 entries of 256 characters', () => {
     expect(fieldOf(() => toPayload('pre-add-node', { clusterId: 'c1', nodeCount: 1001 }))).to.equal('node_count');
     const ids = Array.from({ length: 1025 }, (_, i) => `n${i}`);

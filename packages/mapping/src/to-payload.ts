@@ -1,3 +1,4 @@
+import { codePoints } from './code-points.js';
 import { InvalidRequestError } from './errors.js';
 import type { HookName } from './hook-name.js';
 import { type FieldSpec, requestFields } from './request-fields.js';
@@ -33,8 +34,9 @@ function checkField(field: FieldSpec, value: unknown): string | number | string[
 function checkString(name: string, value: unknown, max: number, required = false): string {
   if (typeof value !== 'string') throw new InvalidRequestError(name, `${name} must be a string`);
   if (required && value === '') throw new InvalidRequestError(name, `${name} is required`);
-  if (value.length > max) {
-    throw new InvalidRequestError(name, `${name} is ${value.length} characters long; at most ${max} are allowed`);
+  const length = codePoints(value);
+  if (length > max) {
+    throw new InvalidRequestError(name, `${name} is ${length} characters long; at most ${max} are allowed`);
   }
   return value;
 }
