@@ -19,6 +19,7 @@ describe('loadConfig', () => {
     expect(config.grpcAddress).to.equal('0.0.0.0:50051');
     expect(config.preHooks).to.deep.equal({
       budgetMs: 10_000,
+      attempts: 3,
       deadlineMarginMs: 100,
       rejectionMessage: 'The request could not be checked with the provider. Please try again later.',
     });

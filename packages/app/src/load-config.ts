@@ -107,6 +107,7 @@ function toServiceConfig(get: (key: string) => unknown): ServiceConfig {
     hooks: Object.fromEntries(hookNames.map((hook) => [hook, hookSettings(hook)])) as Record<HookName, HookSettings>,
     preHooks: {
       budgetMs: ms('hooks.budget'),
+      attempts: ms('hooks.attempts'),
       deadlineMarginMs: ms('hooks.deadline_margin'),
       rejectionMessage: text('hooks.rejection_message'),
     },

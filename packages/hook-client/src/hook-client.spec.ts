@@ -232,7 +232,7 @@ describe('HookClient against replies Node\'s http module cannot send', () => {
 
   it('counts only attempts that show the endpoint down in the breaker', async () => {
     const breaker = new CircuitBreaker({ threshold: 2, cooldownMs: 60_000 });
-    const options = (attemptTimeoutMs: number, budgetMs = 10_000) => ({ budgetMs, attemptTimeoutMs, breaker: { breaker, key: 'k' } });
+    const options = (attemptTimeoutMs: number, budgetMs = 10_000) => ({ budgetMs, attemptTimeoutMs, breaker: { breaker, key: 'k' }, budgetIsCallers: true });
     integrator = await startRawIntegrator(http(400));
     for (let n = 0; n < 3; n++) await failure(sendWithRetries(new HookClient(), request(integrator.url), options(1000)));
     integrator.answer(() => undefined);

@@ -16,6 +16,11 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** Counts each attempt in this breaker under `key`, and fails fast while it is open. */
   breaker?: { breaker: CircuitBreaker; key: string };
+  /**
+   * The budget is the caller's deadline, not the endpoint's allowance: an attempt it cuts
+   * short and that times out says nothing about the endpoint and is not counted. Default false.
+   */
+  budgetIsCallers?: boolean;
 }
 
 /** A 2xx reply and how many attempts it took. */
@@ -26,8 +31,8 @@ export interface RetriedReply extends HookReply {
 /**
  * Sends a hook, retrying a retryable failure (connection, timeout, 5xx, 408, 429) with the
  * same `webhook-id` and a counting `ccx-hook-attempt`, at most `attempts` times and while the
- * budget allows. With a breaker, only failures that show the endpoint down count (an attempt
- * cut short by the budget does not), and a trial after the cool-down is a single attempt.
+ * budget allows. With a breaker, only failures that show the endpoint down count (not an
+ * attempt cut short by a caller's budget), and a trial after the cool-down is a single attempt.
  * Rejects with the last `HookError` (`ERR_HOOK_CIRCUIT_OPEN` when the circuit is open,
  * `ERR_HOOK_ABORTED` when `signal` fires).
  */
@@ -51,7 +56,7 @@ export async function sendWithRetries(
       return { ...reply, attempts: attempt };
     } catch (error) {
       if (!(error instanceof HookError)) throw error;
-      const cut = error.code === 'ERR_HOOK_TIMEOUT' && timeoutMs < options.attemptTimeoutMs;
+      const cut = error.code === 'ERR_HOOK_TIMEOUT' && timeoutMs < options.attemptTimeoutMs && options.budgetIsCallers === true;
       if (breaker) {
         if (error.endpointDown && !cut) breaker.breaker.failed(breaker.key);
         else breaker.breaker.released(breaker.key);

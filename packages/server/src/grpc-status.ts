@@ -6,6 +6,7 @@ import { InvalidRequestError } from '@ccx-hook/mapping';
 /** The one place where errors become gRPC statuses. */
 export function toGrpcStatus(error: unknown, logger: Logger, meta: Record<string, unknown>): Partial<StatusObject> {
   if (error instanceof InvalidRequestError) {
+    logger.warn('invalid request', { ...meta, field: error.field, error: error.message });
     return { code: status.INVALID_ARGUMENT, details: error.message };
   }
   if (error instanceof StoreError) {

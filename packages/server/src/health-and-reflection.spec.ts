@@ -24,7 +24,7 @@ describe('health and reflection', () => {
     server = await startServer({
       address: '127.0.0.1:0',
       hooks,
-      preHooks: { budgetMs: 100, deadlineMarginMs: 10, rejectionMessage: 'no' },
+      preHooks: { budgetMs: 100, attempts: 3, deadlineMarginMs: 10, rejectionMessage: 'no' },
       client: new HookClient(),
       outbox: { enqueue: () => Promise.reject(new Error('unused')) },
       logger: silentLogger,

@@ -7,6 +7,7 @@ import { shuttingDown, toGrpcStatus } from './grpc-status.js';
 import type { PreDecision } from './pre-decision.js';
 import type { PreHookCaller } from './pre-hook-caller.js';
 import type { HooksSettings } from './server-options.js';
+import { UndecodableRequest, withStrictDecoding } from './strict-decoding.js';
 
 /** Where post- hooks are queued: resolves with the delivery id once it is durably stored. */
 export interface Outbox {
@@ -29,6 +30,8 @@ const maxIdempotencyKey = 256;
  */
 export class HookService {
   private closing = false;
+  /** Fires when the server stops waiting for calls in flight: their outbound requests end. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: HookServiceOptions) {}
 
@@ -44,7 +47,7 @@ export class HookService {
       preDeleteCluster: this.pre('pre-delete-cluster'),
       postDeleteCluster: this.post('post-delete-cluster'),
     };
-    server.addService(HookServiceService, implementation);
+    server.addService(withStrictDecoding(HookServiceService, 'ccx.hook.v1.HookService'), implementation);
   }
 
   /** From now on every call is answered `UNAVAILABLE`; calls already running finish. */
@@ -52,11 +55,21 @@ export class HookService {
     this.closing = true;
   }
 
+  /** Aborts the integrator requests of calls still running (the grace period is over). */
+  abortInFlight(): void {
+    this.stopping.abort();
+  }
+
   private pre(hook: PreHookName): handleUnaryCall<object, PreDecision> {
     return this.unary(hook, async (request, call) => {
       const deadline = call.getDeadline();
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
-      return this.options.preHooks.decide(hook, toPayload(hook, request), deadlineMs);
+      // A cancelled call (or one past its deadline) asks the integrator nothing more.
+      const cancelled = new AbortController();
+      if (call.cancelled) cancelled.abort();
+      else call.once('cancelled', () => cancelled.abort());
+      const signal = AbortSignal.any([cancelled.signal, this.stopping.signal]);
+      return this.options.preHooks.decide(hook, toPayload(hook, request), deadlineMs, signal);
     });
   }
 
@@ -86,10 +99,13 @@ export class HookService {
       }
       // A handler that throws synchronously still answers with a status.
       Promise.resolve()
-        .then(() => handle(call.request, call))
+        .then(() => {
+          if (call.request instanceof UndecodableRequest) throw call.request.error;
+          return handle(call.request, call);
+        })
         .then(
           (response) => callback(null, response),
-          (error: unknown) => callback(toGrpcStatus(error, this.options.logger, { hook })),
+          (error: unknown) => callback(toGrpcStatus(error, this.options.logger, { hook, peer: call.getPeer() })),
         );
     };
   }

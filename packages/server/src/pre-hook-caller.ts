@@ -1,6 +1,7 @@
 import {
   type CircuitBreaker,
   type HookClient,
+  HookError,
   type Logger,
   newWebhookId,
   sendWithRetries,
@@ -9,6 +10,9 @@ import { canReject, type HookPayload, parsePreReply, type PreHookName } from '@c
 import { DecidedBy } from '@ccx-hook/proto';
 import { bareDecision, type PreDecision } from './pre-decision.js';
 import type { HooksSettings, PreHookPolicy } from './server-options.js';
+
+/** How long the last attempt may outlive the answer given at the end of the budget, in ms. */
+const tailMs = 100;
 
 /** Options of `PreHookCaller`. */
 export interface PreHookCallerOptions {
@@ -21,53 +25,96 @@ export interface PreHookCallerOptions {
 
 /**
  * Asks the integrator for a pre- hook's decision within the budget and the caller's deadline;
- * when it cannot be asked (failure, open circuit, no time) the failure policy answers. Never
- * rejects.
+ * when it cannot be asked (failure, open circuit, no time) the failure policy answers. The
+ * answer at the end of the budget is a timer of its own, independent of the integrator's I/O,
+ * so an integrator that holds a request (or hundreds of them) cannot push an answer past its
+ * deadline. Never rejects.
  */
 export class PreHookCaller {
   constructor(private readonly options: PreHookCallerOptions) {}
 
-  /** Decides `hook` for `payload`; `deadline` is the caller's gRPC deadline in ms since the epoch. */
-  async decide(hook: PreHookName, payload: HookPayload, deadline: number): Promise<PreDecision> {
-    const { hooks, policy, logger, breaker, client } = this.options;
+  /**
+   * Decides `hook` for `payload`; `deadline` is the caller's gRPC deadline in ms since the
+   * epoch; `signal` (the call cancelled, the server stopping) aborts the outbound request.
+   */
+  async decide(hook: PreHookName, payload: HookPayload, deadline: number, signal: AbortSignal): Promise<PreDecision> {
+    const { hooks, policy, logger } = this.options;
     const settings = hooks[hook];
-    const meta = { hook, cluster_id: payload.cluster_id };
+    const webhookId = newWebhookId();
+    const meta = { hook, cluster_id: payload.cluster_id, webhook_id: webhookId };
     if (!settings.url) {
       logger.info('pre- hook disabled: approved', meta);
       return bareDecision(true, DecidedBy.DECIDED_BY_HOOK_DISABLED);
     }
     const started = performance.now();
-    const budgetMs = Math.min(policy.budgetMs, deadline - Date.now() - policy.deadlineMarginMs);
-    const origin = new URL(settings.url).origin;
-    let cause: string;
-    if (budgetMs <= 0) {
-      cause = 'no time left before the caller\'s deadline';
-    } else if (!breaker.allow(origin)) {
-      cause = `circuit open for ${origin}`;
-    } else {
-      try {
-        const reply = await sendWithRetries(
-          client,
-          { url: settings.url, hookName: hook, webhookId: newWebhookId(), body: JSON.stringify(payload) },
-          { budgetMs, attemptTimeoutMs: settings.timeoutMs },
-        );
-        const decision = { ...parsePreReply(hook, reply.body), decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR };
-        breaker.succeeded(origin);
-        logger.info('pre- hook decided by the integrator', {
-          ...meta,
-          approved: decision.approved,
-          work_id: decision.workId,
-          attempts: reply.attempts,
-          status: reply.statusCode,
-          duration_ms: Math.round(performance.now() - started),
-        });
-        return decision;
-      } catch (error) {
-        breaker.failed(origin);
-        cause = error instanceof Error ? error.message : String(error);
-      }
+    const callersMs = deadline - Date.now() - policy.deadlineMarginMs;
+    const budgetMs = Math.min(policy.budgetMs, callersMs);
+    if (budgetMs <= 0) return this.byPolicy(hook, meta, 'no time left before the caller\'s deadline', started);
+    const outbound = new AbortController();
+    const stop = () => outbound.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const outOfTime = new Promise<PreDecision>((resolve) => {
+      timer = setTimeout(() => resolve(this.byPolicy(hook, meta, `no valid answer within ${Math.round(budgetMs)}ms`, started)), budgetMs);
+    });
+    // The last attempt may run a little past the answer, so that with hundreds of calls at once
+    // every answer goes out before any attempt is torn down.
+    const asked = this.ask(hook, settings.url, settings.timeoutMs, webhookId, payload, budgetMs + tailMs, callersMs < policy.budgetMs, outbound.signal, meta, started);
+    try {
+      return await Promise.race([asked, outOfTime]);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
     }
-    const decision = canReject(hook) && settings.failurePolicy === 'fail-closed'
+  }
+
+  private async ask(
+    hook: PreHookName,
+    url: string,
+    attemptTimeoutMs: number,
+    webhookId: string,
+    payload: HookPayload,
+    budgetMs: number,
+    budgetIsCallers: boolean,
+    signal: AbortSignal,
+    meta: Record<string, unknown>,
+    started: number,
+  ): Promise<PreDecision> {
+    const { client, breaker, policy, logger } = this.options;
+    try {
+      const reply = await sendWithRetries(
+        client,
+        { url, hookName: hook, webhookId, body: JSON.stringify(payload) },
+        {
+          budgetMs,
+          budgetIsCallers,
+          attemptTimeoutMs,
+          attempts: policy.attempts,
+          signal,
+          breaker: { breaker, key: new URL(url).origin },
+        },
+      );
+      const decision = { ...parsePreReply(hook, reply.body), decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR };
+      logger.info('pre- hook decided by the integrator', {
+        ...meta,
+        approved: decision.approved,
+        work_id: decision.workId,
+        attempts: reply.attempts,
+        status: reply.statusCode,
+        duration_ms: Math.round(performance.now() - started),
+      });
+      return decision;
+    } catch (error) {
+      if (error instanceof HookError && error.code === 'ERR_HOOK_ABORTED') {
+        return this.byPolicy(hook, meta, 'the call was cancelled or the server is stopping', started);
+      }
+      return this.byPolicy(hook, meta, error instanceof Error ? error.message : String(error), started);
+    }
+  }
+
+  private byPolicy(hook: PreHookName, meta: Record<string, unknown>, cause: string, started: number): PreDecision {
+    const { hooks, policy, logger } = this.options;
+    const decision = canReject(hook) && hooks[hook].failurePolicy === 'fail-closed'
       ? bareDecision(false, DecidedBy.DECIDED_BY_FAILURE_POLICY, policy.rejectionMessage)
       : bareDecision(true, DecidedBy.DECIDED_BY_FAILURE_POLICY);
     logger.warn('pre- hook failed: the failure policy decided', {

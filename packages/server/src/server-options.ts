@@ -17,6 +17,8 @@ export interface HookSettings {
 export interface PreHookPolicy {
   /** Total time for a pre- hook's attempts, in ms (cut to the caller's deadline). */
   budgetMs: number;
+  /** Attempts of one pre- hook in all, at most. */
+  attempts: number;
   /** Kept free before the caller's gRPC deadline, in ms. */
   deadlineMarginMs: number;
   /** The `reason` of a fail-closed rejection. */

@@ -37,7 +37,7 @@ describe('HookService over gRPC', () => {
     server = await startServer({
       address: '127.0.0.1:0',
       hooks,
-      preHooks: { budgetMs: options.budgetMs ?? 600, deadlineMarginMs: 100, rejectionMessage: rejection },
+      preHooks: { budgetMs: options.budgetMs ?? 600, attempts: 3, deadlineMarginMs: 100, rejectionMessage: rejection },
       breaker: { threshold: options.threshold ?? 100, cooldownMs: 60_000 },
       client: new HookClient(),
       outbox: store,

@@ -67,6 +67,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       health.setStatus(serviceName, 'NOT_SERVING');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
+          hookService.abortInFlight();
           server.forceShutdown();
           resolve();
         }, graceMs);
