@@ -14,6 +14,18 @@ import type { HooksSettings, PreHookPolicy } from './server-options.js';
 /** How long the last attempt may outlive the answer given at the end of the budget, in ms. */
 const tailMs = 100;
 
+/** The integrator's decision. */
+interface Answer {
+  decision: PreDecision;
+  attempts: number;
+  statusCode: number;
+}
+
+/** Why the policy decides. */
+interface Failure {
+  cause: string;
+}
+
 /** Options of `PreHookCaller`. */
 export interface PreHookCallerOptions {
   client: HookClient;
@@ -54,61 +66,54 @@ export class PreHookCaller {
     const stop = () => outbound.abort();
     signal.addEventListener('abort', stop, { once: true });
     let timer: NodeJS.Timeout | undefined;
-    const outOfTime = new Promise<PreDecision>((resolve) => {
-      timer = setTimeout(() => resolve(this.byPolicy(hook, meta, `no valid answer within ${Math.round(budgetMs)}ms`, started)), budgetMs);
+    const outOfTime = new Promise<Failure>((resolve) => {
+      timer = setTimeout(() => resolve({ cause: `no valid answer within ${Math.round(budgetMs)}ms` }), budgetMs);
     });
     // The last attempt may run a little past the answer, so that with hundreds of calls at once
     // every answer goes out before any attempt is torn down.
-    const asked = this.ask(hook, settings.url, settings.timeoutMs, webhookId, payload, budgetMs + tailMs, callersMs < policy.budgetMs, outbound.signal, meta, started);
+    const request = { url: settings.url, hookName: hook, webhookId, body: JSON.stringify(payload) };
+    const asked = this.ask(request, settings.timeoutMs, budgetMs + tailMs, callersMs < policy.budgetMs, outbound.signal);
     try {
-      return await Promise.race([asked, outOfTime]);
+      const outcome = await Promise.race([asked, outOfTime]);
+      if ('cause' in outcome) return this.byPolicy(hook, meta, outcome.cause, started);
+      logger.info('pre- hook decided by the integrator', {
+        ...meta,
+        approved: outcome.decision.approved,
+        work_id: outcome.decision.workId,
+        attempts: outcome.attempts,
+        status: outcome.statusCode,
+        duration_ms: Math.round(performance.now() - started),
+      });
+      return outcome.decision;
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', stop);
     }
   }
 
+  /** Asks the integrator; resolves with its decision or why there is none. Never rejects. */
   private async ask(
-    hook: PreHookName,
-    url: string,
+    request: { url: string; hookName: PreHookName; webhookId: string; body: string },
     attemptTimeoutMs: number,
-    webhookId: string,
-    payload: HookPayload,
     budgetMs: number,
     budgetIsCallers: boolean,
     signal: AbortSignal,
-    meta: Record<string, unknown>,
-    started: number,
-  ): Promise<PreDecision> {
-    const { client, breaker, policy, logger } = this.options;
+  ): Promise<Answer | Failure> {
+    const { client, breaker, policy } = this.options;
     try {
-      const reply = await sendWithRetries(
-        client,
-        { url, hookName: hook, webhookId, body: JSON.stringify(payload) },
-        {
-          budgetMs,
-          budgetIsCallers,
-          attemptTimeoutMs,
-          attempts: policy.attempts,
-          signal,
-          breaker: { breaker, key: new URL(url).origin },
-        },
-      );
-      const decision = { ...parsePreReply(hook, reply.body), decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR };
-      logger.info('pre- hook decided by the integrator', {
-        ...meta,
-        approved: decision.approved,
-        work_id: decision.workId,
-        attempts: reply.attempts,
-        status: reply.statusCode,
-        duration_ms: Math.round(performance.now() - started),
+      const reply = await sendWithRetries(client, request, {
+        budgetMs,
+        budgetIsCallers,
+        attemptTimeoutMs,
+        attempts: policy.attempts,
+        signal,
+        breaker: { breaker, key: new URL(request.url).origin },
       });
-      return decision;
+      const decision = { ...parsePreReply(request.hookName, reply.body), decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR };
+      return { decision, attempts: reply.attempts, statusCode: reply.statusCode };
     } catch (error) {
-      if (error instanceof HookError && error.code === 'ERR_HOOK_ABORTED') {
-        return this.byPolicy(hook, meta, 'the call was cancelled or the server is stopping', started);
-      }
-      return this.byPolicy(hook, meta, error instanceof Error ? error.message : String(error), started);
+      if (error instanceof HookError && error.code === 'ERR_HOOK_ABORTED') return { cause: 'the call was cancelled or the server is stopping' };
+      return { cause: error instanceof Error ? error.message : String(error) };
     }
   }
 
