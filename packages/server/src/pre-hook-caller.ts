@@ -8,11 +8,19 @@ import {
 } from '@ccx-hook/hook-client';
 import { canReject, type HookPayload, parsePreReply, type PreHookName } from '@ccx-hook/mapping';
 import { DecidedBy } from '@ccx-hook/proto';
+import { LoopStall } from './loop-stall.js';
 import { bareDecision, type PreDecision } from './pre-decision.js';
 import type { HooksSettings, PreHookPolicy } from './server-options.js';
 
 /** How long the last attempt may outlive the answer given at the end of the budget, in ms. */
 const tailMs = 100;
+/**
+ * Event-loop time one answer may have to wait per call in flight, in ms. Measured on 2 cores
+ * with 2,000 calls at once against a silent integrator: 0.3 let about 97 % answer in time,
+ * 0.5 about 98.5 % (the rest missed on the client's side, which shared the process).
+ */
+const answerCostMs = 0.5;
+
 
 /** The integrator's decision. */
 interface Answer {
@@ -43,7 +51,16 @@ export interface PreHookCallerOptions {
  * deadline. Never rejects.
  */
 export class PreHookCaller {
+  private readonly stall = new LoopStall();
+  /** Calls waiting for a decision. */
+  private inFlight = 0;
+
   constructor(private readonly options: PreHookCallerOptions) {}
+
+  /** Stops the event-loop measurement (the server is closing). */
+  close(): void {
+    this.stall.stop();
+  }
 
   /**
    * Decides `hook` for `payload`; `deadline` is the caller's gRPC deadline in ms since the
@@ -59,7 +76,11 @@ export class PreHookCaller {
       return bareDecision(true, DecidedBy.DECIDED_BY_HOOK_DISABLED);
     }
     const started = performance.now();
-    const callersMs = deadline - Date.now() - policy.deadlineMarginMs;
+    // What is left of the caller's deadline, less the margin, the time this call has already
+    // waited behind others in this turn of the event loop, and the time its answer may wait
+    // behind the answers of the calls in flight (in a burst, all are due together).
+    const queuedMs = this.stall.now() + this.inFlight * answerCostMs;
+    const callersMs = deadline - Date.now() - policy.deadlineMarginMs - queuedMs;
     const budgetMs = Math.min(policy.budgetMs, callersMs);
     if (budgetMs <= 0) return this.byPolicy(hook, meta, 'no time left before the caller\'s deadline', started);
     const outbound = new AbortController();
@@ -69,6 +90,7 @@ export class PreHookCaller {
     const outOfTime = new Promise<Failure>((resolve) => {
       timer = setTimeout(() => resolve({ cause: `no valid answer within ${Math.round(budgetMs)}ms` }), budgetMs);
     });
+    this.inFlight++;
     // The last attempt may run a little past the answer, so that with hundreds of calls at once
     // every answer goes out before any attempt is torn down.
     const request = { url: settings.url, hookName: hook, webhookId, body: JSON.stringify(payload) };
@@ -86,6 +108,7 @@ export class PreHookCaller {
       });
       return outcome.decision;
     } finally {
+      this.inFlight--;
       clearTimeout(timer);
       signal.removeEventListener('abort', stop);
     }

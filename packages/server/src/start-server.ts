@@ -76,6 +76,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           resolve();
         });
       });
+      preHooks.close();
     },
   };
 }

@@ -1,0 +1,68 @@
+import { type ServiceError, status } from '@grpc/grpc-js';
+import { expect } from 'chai';
+import { silentLogger } from '@ccx-hook/hook-client';
+import { type RawIntegrator, startRawIntegrator } from '@ccx-hook/hostile-integrator';
+import { DecidedBy } from '@ccx-hook/proto';
+import { type Harness, startHarness } from './testing/grpc-harness.js';
+
+const outbox = { enqueue: async () => 'unused' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('pre- hooks in bursts (DESIGN §4)', function () {
+  this.timeout(30_000);
+  let integrator: RawIntegrator;
+  let harness: Harness;
+  afterEach(async () => {
+    await harness.close();
+    await integrator.close();
+  });
+
+  it('answers 300 calls at once by the policy before their 3 s deadline when the integrator stays silent', async () => {
+    integrator = await startRawIntegrator(() => undefined);
+    harness = await startHarness({
+      integratorUrl: integrator.url,
+      logger: silentLogger,
+      outbox,
+      attemptTimeoutMs: 5_000,
+      policy: { budgetMs: 10_000 },
+      breaker: { threshold: 100_000, cooldownMs: 60_000 },
+    });
+    const results = await Promise.all(
+      Array.from({ length: 300 }, async (_, n) => {
+        const started = performance.now();
+        try {
+          const answer = await harness.call('pre-add-node', { clusterId: `c${n}` }, 3_000);
+          return { decidedBy: answer.decidedBy, ms: performance.now() - started };
+        } catch (error) {
+          return { decidedBy: status[(error as ServiceError).code], ms: performance.now() - started };
+        }
+      }),
+    );
+    const late = results.filter((result) => result.decidedBy !== DecidedBy.DECIDED_BY_FAILURE_POLICY);
+    expect(late, `${late.length} of 300 not answered by the policy`).to.deep.equal([]);
+    expect(Math.max(...results.map((result) => result.ms))).to.be.below(3_000);
+  });
+
+  it('makes no integrator call for 300 calls after they are cancelled', async () => {
+    integrator = await startRawIntegrator(() => undefined);
+    harness = await startHarness({
+      integratorUrl: integrator.url,
+      logger: silentLogger,
+      outbox,
+      attemptTimeoutMs: 200,
+      policy: { budgetMs: 10_000, attempts: 10 },
+      breaker: { threshold: 100_000, cooldownMs: 60_000 },
+    });
+    const cancel = new AbortController();
+    const calls = Array.from({ length: 300 }, (_, n) =>
+      harness.call('pre-add-node', { clusterId: `c${n}` }, 10_000, cancel.signal).catch((error: ServiceError) => error.code),
+    );
+    await sleep(100);
+    cancel.abort();
+    expect(new Set(await Promise.all(calls))).to.deep.equal(new Set([status.CANCELLED]));
+    await sleep(100);
+    const atCancel = integrator.requests;
+    await sleep(1_000);
+    expect(integrator.requests - atCancel, 'integrator requests after the cancellation').to.equal(0);
+  });
+});
