@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { HookClient, type Logger, silentLogger } from '@ccx-hook/hook-client';
+import { hostileReplies, startRawIntegrator } from '@ccx-hook/hostile-integrator';
 import { type IncomingHook, type MockAnswer, type MockHooks, startMockHooks } from '@ccx-hook/mock-hooks';
 import { Dispatcher, type DeliveryTarget } from './dispatcher.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -196,4 +197,35 @@ describe('Dispatcher', () => {
     await sleep(100);
     expect(await store.get(id)).to.include({ status: 'delivered' });
   });
+
+  it('counts a 2xx with an endless body as delivered, reading no further than 64 KiB', async () => {
+    const integrator = await startRawIntegrator(hostileReplies.find((hostile) => hostile.name === 'endless chunked body')!.reply);
+    try {
+      await start(() => undefined, { target: (hook) => ({ url: `${integrator.url}/${hook}`, timeoutMs: 5_000 }) });
+      const id = await enqueue('c1', 1);
+      await until(() => integrator.requests === 1);
+      await sleep(300);
+      expect(await store.get(id)).to.include({ status: 'delivered', attempts: 1 });
+    } finally {
+      await integrator.close();
+    }
+  });
+
+  for (const name of ['101 switching protocols, then silence', 'body drips a byte every 100 ms', 'accepts the request and never answers']) {
+    it(`does not let "${name}" hold a slot: the attempt ends by its timeout and is retried`, async () => {
+      const integrator = await startRawIntegrator(hostileReplies.find((hostile) => hostile.name === name)!.reply);
+      try {
+        await start(() => undefined, { target: (hook) => ({ url: `${integrator.url}/${hook}`, timeoutMs: 300 }) });
+        const id = await enqueue('c1', 1);
+        await until(() => integrator.requests >= 3, 5_000);
+        await sleep(400);
+        const delivery = await store.get(id);
+        expect(delivery).to.include({ status: 'dead', attempts: 3 });
+        const attempts = await store.attempts(id);
+        expect(attempts.every((attempt) => attempt.durationMs < 1_000), JSON.stringify(attempts)).to.equal(true);
+      } finally {
+        await integrator.close();
+      }
+    });
+  }
 });
