@@ -6,18 +6,23 @@ export function addConfigFormats(): void {
   convict.addFormats({
     duration: {
       coerce: (value: string) => parseDuration(value) ?? value,
-      validate(value: unknown) {
-        if (!Number.isInteger(value) || (value as number) < 0) {
-          throw new Error('must be a duration like 250ms, 5s, 5m, 2h or 3d');
-        }
-      },
+      validate: (value: unknown) => checkDuration(value, 0),
+    },
+    'positive-duration': {
+      coerce: (value: string) => parseDuration(value) ?? value,
+      validate: (value: unknown) => checkDuration(value, 1),
     },
     'optional-duration': {
       coerce: (value: string) => (value === '' ? null : parseDuration(value) ?? value),
       validate(value: unknown) {
-        if (value !== null && (!Number.isInteger(value) || (value as number) < 0)) {
-          throw new Error('must be empty or a duration like 250ms, 5s, 5m, 2h or 3d');
-        }
+        if (value !== null) checkDuration(value, 1);
+      },
+    },
+    boolean: {
+      // Only true or false: "no", "0" or "off" must not leave a hook enabled.
+      coerce: (value: string) => (/^true$/i.test(value) ? true : /^false$/i.test(value) ? false : value),
+      validate(value: unknown) {
+        if (typeof value !== 'boolean') throw new Error('must be true or false');
       },
     },
     'duration-list': {
@@ -26,8 +31,8 @@ export function addConfigFormats(): void {
         return parts.every((part) => part !== undefined) ? parts : value;
       },
       validate(value: unknown) {
-        if (!Array.isArray(value) || value.length === 0 || !value.every((part) => Number.isInteger(part))) {
-          throw new Error('must be a comma-separated list of durations like 5s,5m,30m');
+        if (!Array.isArray(value) || value.length === 0 || !value.every((part) => Number.isInteger(part) && part <= maxDurationMs)) {
+          throw new Error('must be a comma-separated list of durations like 5s,5m,30m, each at most 24 days');
         }
       },
     },
@@ -42,6 +47,10 @@ export function addConfigFormats(): void {
         }
         if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
           throw new Error('must be empty or an http:// or https:// URL');
+        }
+        // The hook name is appended to the path: a query or fragment would swallow it.
+        if (url.search !== '' || url.hash !== '' || String(value).includes('?') || String(value).includes('#')) {
+          throw new Error('must not carry a query or a fragment');
         }
       },
     },
@@ -59,4 +68,13 @@ export function addConfigFormats(): void {
       },
     },
   });
+}
+
+/** Node timers cannot wait longer than 2^31 - 1 ms (about 24.8 days): longer ones fire at once. */
+const maxDurationMs = 24 * 86_400_000;
+
+function checkDuration(value: unknown, least: number): void {
+  if (!Number.isInteger(value) || (value as number) < least || (value as number) > maxDurationMs) {
+    throw new Error(`must be a duration like 250ms, 5s, 5m, 2h or 3d${least > 0 ? ', more than 0' : ''}, at most 24 days`);
+  }
 }

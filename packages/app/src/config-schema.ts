@@ -30,7 +30,7 @@ function perHookKeys(): Record<string, Record<string, Leaf>> {
     hookNames.map((hook) => {
       const keys: Record<string, Leaf> = {
         url: { doc: `URL of ${hook} (default: hooks.url + "/${hook}")`, format: 'http-url', default: '' },
-        enabled: { doc: `whether ${hook} is called`, format: Boolean, default: true },
+        enabled: { doc: `whether ${hook} is called (true or false)`, format: 'boolean', default: true },
         timeout: {
           doc: `time limit of one attempt of ${hook} (default: ${hook.startsWith('pre-') ? 'hooks.timeout' : 'delivery.timeout'})`,
           format: 'optional-duration',
@@ -60,22 +60,22 @@ export function configSchema(defaults: SchemaDefaults): Schema<Record<string, un
       url: { doc: 'base URL of the integrator; each hook is POSTed to <url>/<hook-name>', format: 'http-url', default: '' },
       secret: { doc: 'Standard Webhooks secrets whsec_…, comma-separated', format: String, default: '', sensitive: true },
       secret_file: { doc: 'file holding secrets, comma- or newline-separated', format: String, default: '' },
-      timeout: { doc: 'time limit of one pre- hook attempt', format: 'duration', default: '5s' },
-      budget: { doc: 'total time of a pre- hook, retries included', format: 'duration', default: '10s' },
+      timeout: { doc: 'time limit of one pre- hook attempt', format: 'positive-duration', default: '5s' },
+      budget: { doc: 'total time of a pre- hook, retries included', format: 'positive-duration', default: '10s' },
       attempts: { doc: 'attempts of one pre- hook in all, at most', format: 'positive', default: 3 },
       deadline_margin: { doc: 'time kept free before the caller\'s deadline', format: 'duration', default: '100ms' },
       rejection_message: { doc: 'reason of a fail-closed rejection', format: String, default: defaultRejection },
       breaker_threshold: { doc: 'consecutive failed attempts that open an endpoint\'s circuit', format: 'positive', default: 5 },
-      breaker_cooldown: { doc: 'how long an open circuit fails fast', format: 'duration', default: '30s' },
+      breaker_cooldown: { doc: 'how long an open circuit fails fast', format: 'positive-duration', default: '30s' },
       ...perHookKeys(),
     },
     store: {
       url: { doc: 'delivery store: sqlite:<path>, or postgres://user@host/db for several replicas', format: String, default: defaults.storeUrl },
     },
     delivery: {
-      timeout: { doc: 'time limit of one post- hook attempt', format: 'duration', default: '15s' },
+      timeout: { doc: 'time limit of one post- hook attempt', format: 'positive-duration', default: '15s' },
       concurrency: { doc: 'post- hook attempts in flight at most', format: 'positive', default: 16 },
-      retention: { doc: 'how long delivered rows are kept', format: 'duration', default: '7d' },
+      retention: { doc: 'how long delivered rows are kept', format: 'positive-duration', default: '7d' },
       schedule: { doc: 'waits before each retry', format: 'duration-list', default: '5s,5m,30m,2h,5h,10h,14h,20h,24h' },
     },
     shutdown: {

@@ -72,4 +72,64 @@ describe('loadConfig', () => {
   it('throws ConfigError for an unknown flag', () => {
     expect(() => load({}, { 'hooks-bugdet': '1s' })).to.throw(ConfigError, 'unknown flag --hooks-bugdet');
   });
+
+  const error = (run: () => unknown) => {
+    try {
+      run();
+    } catch (failure) {
+      expect(failure).to.be.instanceOf(ConfigError);
+      return (failure as Error).message;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('takes booleans as true or false in any case, and refuses anything else naming the key', () => {
+    expect(load({ CCX_HOOK_HOOKS_PRE_ADD_NODE_ENABLED: 'FALSE', CCX_HOOK_HOOKS_URL: 'http://x' }).hooks['pre-add-node'].url).to.equal(undefined);
+    expect(load({ CCX_HOOK_HOOKS_PRE_ADD_NODE_ENABLED: 'True', CCX_HOOK_HOOKS_URL: 'http://x' }).hooks['pre-add-node'].url).to.equal('http://x/pre-add-node');
+    for (const value of ['no', '0', 'off', 'maybe', '']) {
+      expect(error(() => load({ CCX_HOOK_HOOKS_PRE_ADD_NODE_ENABLED: value })), value).to.include('hooks.pre-add-node.enabled').and.include('true or false');
+    }
+  });
+
+  it('refuses durations of zero where time must pass, and beyond 24 days', () => {
+    expect(error(() => load({ CCX_HOOK_HOOKS_TIMEOUT: '0' }))).to.include('hooks.timeout');
+    expect(error(() => load({ CCX_HOOK_DELIVERY_TIMEOUT: '0s' }))).to.include('delivery.timeout');
+    expect(error(() => load({ CCX_HOOK_HOOKS_PRE_ADD_NODE_TIMEOUT: '0ms' }))).to.include('hooks.pre-add-node.timeout');
+    expect(error(() => load({ CCX_HOOK_HOOKS_BUDGET: '25d' }))).to.include('hooks.budget').and.include('24 days');
+    expect(error(() => load({ CCX_HOOK_DELIVERY_SCHEDULE: '5s,30d' }))).to.include('delivery.schedule');
+    expect(load({ CCX_HOOK_HOOKS_DEADLINE_MARGIN: '0' }).preHooks.deadlineMarginMs).to.equal(0);
+  });
+
+  it('refuses a hook URL with a query or a fragment', () => {
+    expect(error(() => load({ CCX_HOOK_HOOKS_URL: 'https://billing.example/ccx?key=1' }))).to.include('hooks.url').and.include('query');
+    expect(error(() => load({ CCX_HOOK_HOOKS_POST_ADD_NODE_URL: 'https://billing.example/x#y' }))).to.include('hooks.post-add-node.url');
+  });
+
+  it('ignores the variables Kubernetes injects for a Service named ccx-hook, and no others', () => {
+    const injected = {
+      CCX_HOOK_SERVICE_HOST: '10.0.0.1',
+      CCX_HOOK_SERVICE_PORT: '50051',
+      CCX_HOOK_SERVICE_PORT_GRPC: '50051',
+      CCX_HOOK_PORT: 'tcp://10.0.0.1:50051',
+      CCX_HOOK_PORT_50051_TCP: 'tcp://10.0.0.1:50051',
+      CCX_HOOK_PORT_50051_TCP_PROTO: 'tcp',
+      CCX_HOOK_PORT_50051_TCP_PORT: '50051',
+      CCX_HOOK_PORT_50051_TCP_ADDR: '10.0.0.1',
+    };
+    expect(load(injected).grpcAddress).to.equal('0.0.0.0:50051');
+    expect(error(() => load({ CCX_HOOK_SERVICE_HOSTS: 'x' }))).to.include('CCX_HOOK_SERVICE_HOSTS');
+  });
+
+  it('refuses dotted keys in a config file, naming them, and files that are not small regular files', () => {
+    const file = join(dir, 'dotted.json');
+    writeFileSync(file, JSON.stringify({ hooks: { 'pre-add-node': { url: 'http://x/p' } }, 'grpc.address': '127.0.0.1:1' }));
+    expect(error(() => load({}, {}, file))).to.include('"grpc.address"').and.include('nested');
+    const big = join(dir, 'big.json');
+    writeFileSync(big, `{"log":{"level":"info"}}${' '.repeat(1024 * 1024)}`);
+    expect(error(() => load({}, {}, big))).to.include('1 MiB');
+    expect(error(() => load({}, {}, '/dev/zero'))).to.include('not a regular file');
+    expect(error(() => load({}, {}, dir))).to.include('not a regular file');
+    expect(error(() => load({ CCX_HOOK_HOOKS_SECRET_FILE: '/dev/zero' }))).to.include('hooks.secret_file').and.include('not a regular file');
+    expect(error(() => load({ CCX_HOOK_HOOKS_SECRET_FILE: big }))).to.include('hooks.secret_file').and.include('1 MiB');
+  });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import convict from 'convict';
 import { decodeSecret } from '@ccx-hook/hook-client';
 import { canReject, type HookName, hookNames, isPreHook } from '@ccx-hook/mapping';
@@ -20,6 +20,10 @@ export interface ConfigSources {
 }
 
 const configFileVariable = 'CCX_HOOK_CONFIG';
+/** What Kubernetes injects for a Service named `ccx-hook` (service links): not configuration. */
+const serviceLink = /^CCX_HOOK_(SERVICE_HOST|SERVICE_PORT(_\w+)?|PORT(_\w+)?)$/;
+/** Files the service reads are small; a larger one (or /dev/zero) is a mistake. */
+const maxFileBytes = 1024 * 1024;
 
 /**
  * Loads and validates the configuration: defaults, then the file, then `CCX_HOOK_*`
@@ -50,22 +54,57 @@ export function loadConfig(sources: ConfigSources): ServiceConfig {
 }
 
 function loadFile(config: convict.Config<Record<string, unknown>>, file: string): void {
+  let text: string;
   try {
-    readFileSync(file);
+    text = readSmallFile(file);
   } catch (error) {
-    throw new ConfigError(`cannot read configuration file "${file}": ${(error as NodeJS.ErrnoException).code}`);
+    throw new ConfigError(`cannot read configuration file "${file}": ${(error as Error).message}`);
   }
+  let parsed: unknown;
   try {
-    config.loadFile(file);
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new ConfigError(`configuration file "${file}" is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`configuration file "${file}" must hold a JSON object`);
+  }
+  checkNested(parsed as Record<string, unknown>, file, '');
+  config.load(parsed);
+}
+
+/**
+ * Reads a file the service is given: a regular file of at most 1 MiB (so that `/dev/zero` or a
+ * directory is an error, not a hang). Throws an Error saying what is wrong.
+ */
+function readSmallFile(file: string): string {
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch (error) {
+    throw new Error(String((error as NodeJS.ErrnoException).code));
+  }
+  if (!stat.isFile()) throw new Error('not a regular file');
+  if (stat.size > maxFileBytes) throw new Error('larger than 1 MiB');
+  return readFileSync(file, 'utf8');
+}
+
+/** A dotted key (`"grpc.address"`) would be ignored by convict: refuse it, naming it. */
+function checkNested(object: Record<string, unknown>, file: string, prefix: string): void {
+  for (const [key, value] of Object.entries(object)) {
+    if (key.includes('.')) {
+      throw new ConfigError(`configuration file "${file}": key "${prefix}${key}" has a dot; write nested objects, e.g. {"grpc": {"address": …}}`);
+    }
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      checkNested(value as Record<string, unknown>, file, `${prefix}${key}.`);
+    }
   }
 }
 
 /** A typo in a variable name must not be silently ignored. */
 function checkEnvironment(env: NodeJS.ProcessEnv, known: string[]): void {
   for (const name of Object.keys(env)) {
-    if (name.startsWith('CCX_HOOK_') && name !== configFileVariable && !known.includes(name)) {
+    if (name.startsWith('CCX_HOOK_') && name !== configFileVariable && !known.includes(name) && !serviceLink.test(name)) {
       throw new ConfigError(`invalid configuration: unknown environment variable ${name}`);
     }
   }
@@ -129,10 +168,10 @@ function readSecrets(inline: string, file: string): string[] {
   let fromFile = '';
   if (file) {
     try {
-      fromFile = readFileSync(file, 'utf8');
+      fromFile = readSmallFile(file);
     } catch (error) {
       throw new ConfigError(
-        `invalid configuration: hooks.secret_file (CCX_HOOK_HOOKS_SECRET_FILE): cannot read "${file}": ${(error as NodeJS.ErrnoException).code}`,
+        `invalid configuration: hooks.secret_file (CCX_HOOK_HOOKS_SECRET_FILE): cannot read "${file}": ${(error as Error).message}`,
       );
     }
   }

@@ -3,6 +3,8 @@ import { credentials, loadPackageDefinition, type ServiceError } from '@grpc/grp
 import { loadSync } from '@grpc/proto-loader';
 import { expect } from 'chai';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
+import protobuf from 'protobufjs';
+import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { HookClient, silentLogger } from '@ccx-hook/hook-client';
 import { hookNames } from '@ccx-hook/mapping';
 import type { HooksSettings } from './server-options.js';
@@ -59,5 +61,39 @@ describe('health and reflection', () => {
     call.end();
     client.close();
     expect(services).to.include.members(['ccx.hook.v1.HookService', 'grpc.health.v1.Health']);
+  });
+
+  it('describes the .proto as written, so that a client built from reflection alone sends {"cluster_id": …}', async () => {
+    const reflection = (loadPackageDefinition(loadSync(reflectionProto)) as Loaded).grpc.reflection.v1.ServerReflection;
+    const client = new reflection(address, credentials.createInsecure());
+    const call = client.serverReflectionInfo();
+    const files = await new Promise<Buffer[]>((resolve, reject) => {
+      call.on('data', (response: { fileDescriptorResponse: { fileDescriptorProto: Buffer[] } }) =>
+        resolve(response.fileDescriptorResponse.fileDescriptorProto),
+      );
+      call.on('error', reject);
+      call.write({ fileContainingSymbol: 'ccx.hook.v1.HookService' });
+    });
+    call.end();
+    client.close();
+    const decoded = files.map((file) => descriptor.FileDescriptorProto.decode(file) as unknown as { messageType: Array<{ name: string; field: Array<{ name: string }> }> });
+    const request = decoded.flatMap((file) => file.messageType).find((type) => type.name === 'PreAddNodeRequest')!;
+    expect(request.field.map((field) => field.name)).to.deep.equal(['cluster_id', 'cloud', 'node_count', 'instance_type', 'auth_id']);
+
+    const root = (protobuf.Root as unknown as { fromDescriptor(set: unknown): protobuf.Root }).fromDescriptor({ file: decoded });
+    const Request = root.lookupType('ccx.hook.v1.PreAddNodeRequest');
+    const Response = root.lookupType('ccx.hook.v1.PreAddNodeResponse');
+    const generic = new (loadPackageDefinition(loadSync(reflectionProto)) as Loaded).grpc.reflection.v1.ServerReflection(address, credentials.createInsecure());
+    const answer = await new Promise<Record<string, unknown>>((resolve, reject) =>
+      generic.makeUnaryRequest(
+        '/ccx.hook.v1.HookService/PreAddNode',
+        (value: Record<string, unknown>) => Buffer.from(Request.encode(Request.fromObject(value)).finish()),
+        (bytes: Buffer) => Response.toObject(Response.decode(bytes), { enums: String }),
+        { cluster_id: 'c1', node_count: 2 },
+        (error: ServiceError | null, response: Record<string, unknown>) => (error ? reject(error) : resolve(response)),
+      ),
+    );
+    generic.close();
+    expect(answer).to.deep.include({ approved: true, decided_by: 'DECIDED_BY_HOOK_DISABLED' });
   });
 });

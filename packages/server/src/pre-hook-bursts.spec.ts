@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type ServiceError, status } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { silentLogger } from '@ccx-hook/hook-client';
@@ -54,6 +55,7 @@ describe('pre- hooks in bursts (DESIGN §4)', function () {
       breaker: { threshold: 100_000, cooldownMs: 60_000 },
     });
     const cancel = new AbortController();
+    setMaxListeners(300, cancel.signal);
     const calls = Array.from({ length: 300 }, (_, n) =>
       harness.call('pre-add-node', { clusterId: `c${n}` }, 10_000, cancel.signal).catch((error: ServiceError) => error.code),
     );

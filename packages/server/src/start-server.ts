@@ -51,7 +51,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   hookService.addToServer(server);
   const health = new HealthImplementation({ '': 'SERVING', [serviceName]: 'SERVING' });
   health.addToServer(server);
-  new ReflectionService(loadSync([protoPath, healthProtoPath])).addToServer(server);
+  // keepCase: reflection describes the .proto as written (cluster_id), as grpcurl-style clients expect.
+  new ReflectionService(loadSync([protoPath, healthProtoPath], { keepCase: true })).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(options.address, ServerCredentials.createInsecure(), (error, boundPort) =>
