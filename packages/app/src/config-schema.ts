@@ -4,6 +4,7 @@ import type { Schema } from 'convict';
 /** Defaults that differ between `serve` and `local-server`. */
 export interface SchemaDefaults {
   grpcAddress: string;
+  httpAddress: string;
   logFormat: 'json' | 'pretty';
   storeUrl: string;
 }
@@ -11,6 +12,7 @@ export interface SchemaDefaults {
 /** The defaults of `serve`. */
 export const serveDefaults: SchemaDefaults = {
   grpcAddress: '0.0.0.0:50051',
+  httpAddress: '0.0.0.0:9464',
   logFormat: 'json',
   storeUrl: 'sqlite:./.data/deliveries.db',
 };
@@ -55,6 +57,9 @@ export function configSchema(defaults: SchemaDefaults): Schema<Record<string, un
   const tree = {
     grpc: {
       address: { doc: 'gRPC listen address', format: 'address', default: defaults.grpcAddress },
+    },
+    http: {
+      address: { doc: 'HTTP listen address of /healthz and /readyz', format: 'address', default: defaults.httpAddress },
     },
     hooks: {
       url: { doc: 'base URL of the integrator; each hook is POSTed to <url>/<hook-name>', format: 'http-url', default: '' },

@@ -143,6 +143,7 @@ function toServiceConfig(get: (key: string) => unknown): ServiceConfig {
   };
   return {
     grpcAddress: text('grpc.address'),
+    httpAddress: text('http.address'),
     hooks: Object.fromEntries(hookNames.map((hook) => [hook, hookSettings(hook)])) as Record<HookName, HookSettings>,
     preHooks: {
       budgetMs: ms('hooks.budget'),

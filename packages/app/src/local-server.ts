@@ -4,6 +4,7 @@ import { ConfigError } from './errors.js';
 /** The defaults of `local-server`: loopback, readable logs, store under ./.data/. */
 export const localServerDefaults: SchemaDefaults = {
   grpcAddress: '127.0.0.1:50051',
+  httpAddress: '127.0.0.1:9464',
   logFormat: 'pretty',
   storeUrl: 'sqlite:./.data/local-deliveries.db',
 };

@@ -4,6 +4,8 @@ import { Dispatcher, type NewDelivery, openStore } from '@ccx-hook/delivery';
 import { HookClient, type Logger } from '@ccx-hook/hook-client';
 import { startServer } from '@ccx-hook/server';
 import type { ServiceConfig } from './service-config.js';
+import { startHealthEndpoints } from './health-endpoints.js';
+import { Readiness } from './readiness.js';
 import { version } from './version.js';
 import { waitForStopSignal } from './wait-for-stop-signal.js';
 
@@ -57,19 +59,32 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     throw new Error(`cannot listen on ${config.grpcAddress}: ${(error as Error).message}`);
   }
   dispatcher.start();
+  const readiness = new Readiness(store, logger, (ready) => server.setServing(ready));
+  let health;
+  try {
+    health = await startHealthEndpoints(config.httpAddress, () => readiness.ready);
+  } catch (error) {
+    await Promise.all([server.shutdown(0), dispatcher.stop(0)]);
+    await store.close();
+    throw new Error(`cannot listen on ${config.httpAddress} (http.address): ${(error as Error).message}`);
+  }
+  readiness.start();
   const enabled = Object.entries(config.hooks).filter(([, hook]) => hook.url).map(([name]) => name);
   logger.info('ccx-hook-service listening', {
     version,
     address: config.grpcAddress,
     port: server.port,
+    http_port: health.port,
     store: config.storeUrl.split(':')[0],
     hooks: enabled,
   });
 
   const signal = await stopSignal;
   logger.info('shutting down', { signal });
+  readiness.stop();
   // One grace period for both: calls in flight and attempts in flight finish side by side.
   await Promise.all([server.shutdown(config.shutdownGraceMs), dispatcher.stop(config.shutdownGraceMs)]);
+  await health.close();
   await store.close();
   logger.info('stopped');
 }

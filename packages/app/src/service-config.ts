@@ -4,6 +4,8 @@ import type { HooksSettings, PreHookPolicy } from '@ccx-hook/server';
 /** The validated configuration of the service, in the units the libraries take (ms). */
 export interface ServiceConfig {
   grpcAddress: string;
+  /** Where `/healthz` and `/readyz` are served. */
+  httpAddress: string;
   hooks: HooksSettings;
   preHooks: PreHookPolicy;
   breaker: Required<CircuitBreakerOptions>;

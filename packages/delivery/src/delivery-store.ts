@@ -148,6 +148,8 @@ export interface DeliveryStore {
   purgeDelivered(olderThanMs: number): Promise<number>;
   /** Counts by status and the age of the oldest pending delivery. */
   stats(): Promise<StoreStats>;
+  /** Resolves when the store is reachable and can take writes now; rejects with `StoreError` otherwise (readiness). */
+  check(): Promise<void>;
   /** Commits what is queued and closes the store. */
   close(): Promise<void>;
 }

@@ -306,6 +306,12 @@ export class PostgresStore implements DeliveryStore {
     return { ...counts, oldestPendingAgeMs: Math.round(oldest[0]?.age ?? 0) };
   }
 
+  async check(): Promise<void> {
+    // A standby (read-only) database answers queries but cannot take a delivery.
+    const { rows } = await this.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery');
+    if (rows[0]?.recovery) throw new StoreError('the database is read-only (a standby)');
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -252,6 +252,12 @@ export class SqliteOutbox {
     return { ...counts, oldestPendingAgeMs: oldest ? Math.max(0, Date.now() - oldest.created_at) : 0 };
   }
 
+  check(): void {
+    this.checkFile();
+    // Taking the write lock (and letting it go) proves the file can take a commit now.
+    this.db.exec('BEGIN IMMEDIATE; ROLLBACK');
+  }
+
   close(): void {
     this.db.close();
   }

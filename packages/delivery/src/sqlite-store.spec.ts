@@ -47,6 +47,24 @@ describe('SqliteStore (SQLite only)', () => {
     }
   });
 
+  it('fails its check once the file is deleted, and while another process holds the write lock', async function () {
+    this.timeout(15_000);
+    const store = await SqliteStore.open(path);
+    const other = new Database(path);
+    try {
+      await store.check();
+      other.exec('BEGIN IMMEDIATE');
+      expect(await failure(store.check()), 'locked for longer than the busy timeout').to.be.instanceOf(StoreError);
+      other.exec('ROLLBACK');
+      await store.check();
+      rmSync(path);
+      expect(await failure(store.check())).to.be.instanceOf(StoreError);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
   it('keeps the event loop free while another process holds the write lock', async () => {
     const store = await SqliteStore.open(path);
     const other = new Database(path);

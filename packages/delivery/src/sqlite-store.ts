@@ -126,6 +126,10 @@ export class SqliteStore implements DeliveryStore {
     return this.call('stats');
   }
 
+  check(): Promise<void> {
+    return this.call('check');
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -25,6 +25,8 @@ export interface ServerOptions {
 export interface RunningServer {
   /** The port it listens on. */
   port: number;
+  /** Sets gRPC health (the server's and the HookService's) to SERVING or NOT_SERVING; ignored once shutting down. */
+  setServing(serving: boolean): void;
   /**
    * Refuses new calls (`UNAVAILABLE`), answers the ones in flight for up to `graceMs`, then
    * closes every connection.
@@ -60,12 +62,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   });
 
+  let stopping = false;
+  const setStatus = (serving: boolean) => {
+    for (const name of ['', serviceName]) health.setStatus(name, serving ? 'SERVING' : 'NOT_SERVING');
+  };
   return {
     port,
+    setServing(serving: boolean) {
+      if (!stopping) setStatus(serving);
+    },
     async shutdown(graceMs: number) {
+      stopping = true;
       hookService.close();
-      health.setStatus('', 'NOT_SERVING');
-      health.setStatus(serviceName, 'NOT_SERVING');
+      setStatus(false);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           hookService.abortInFlight();

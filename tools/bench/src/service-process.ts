@@ -15,7 +15,7 @@ export interface ServiceProcess {
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CCX_HOOK_')));
   const child: ChildProcess = spawn(process.execPath, [bin, 'serve'], {
-    env: { ...clean, CCX_HOOK_GRPC_ADDRESS: '127.0.0.1:0', ...env },
+    env: { ...clean, CCX_HOOK_GRPC_ADDRESS: '127.0.0.1:0', CCX_HOOK_HTTP_ADDRESS: '127.0.0.1:0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

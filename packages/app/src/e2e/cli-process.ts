@@ -84,14 +84,15 @@ export function runCli(
   });
 }
 
-/** Starts `serve` and resolves once it listens, with its gRPC port. */
+/** Starts `serve` and resolves once it listens, with its gRPC port and the port of `/healthz` and `/readyz`. */
 export async function startService(
   env: Record<string, string>,
   command?: string[],
-): Promise<{ service: CliProcess; port: number }> {
-  const service = new CliProcess(['serve'], { CCX_HOOK_GRPC_ADDRESS: '127.0.0.1:0', ...env }, workspaceRoot, command);
+): Promise<{ service: CliProcess; port: number; httpPort: number }> {
+  const service = new CliProcess(['serve'], { CCX_HOOK_GRPC_ADDRESS: '127.0.0.1:0', CCX_HOOK_HTTP_ADDRESS: '127.0.0.1:0', ...env }, workspaceRoot, command);
   const line = await service.waitFor(/ccx-hook-service listening/);
-  return { service, port: (JSON.parse(line) as { port: number }).port };
+  const { port, http_port: httpPort } = JSON.parse(line) as { port: number; http_port: number };
+  return { service, port, httpPort };
 }
 
 /** Starts `mock-hooks` on a free port and resolves with its URL. */

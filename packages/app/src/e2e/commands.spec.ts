@@ -113,7 +113,7 @@ describe('end to end: commands, configuration and errors', function () {
       const receiver = await startMockHooksProcess(['--reject', 'over quota']);
       processes.push(receiver.mock);
       // The environment names a dead integrator; the flag wins.
-      const service = new CliProcess(['serve', '--hooks-url', receiver.url, '--grpc-address', '127.0.0.1:0'], {
+      const service = new CliProcess(['serve', '--hooks-url', receiver.url, '--grpc-address', '127.0.0.1:0', '--http-address', '127.0.0.1:0'], {
         CCX_HOOK_HOOKS_URL: 'http://127.0.0.1:1',
         CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'd.db')}`,
       });
@@ -132,7 +132,7 @@ describe('end to end: commands, configuration and errors', function () {
       const receiver = await startMockHooksProcess();
       processes.push(receiver.mock);
       const target = receiver.url.replace('http://', '');
-      const local = new CliProcess(['local-server', target, '--grpc-address', '127.0.0.1:0'], {}, dir);
+      const local = new CliProcess(['local-server', target, '--grpc-address', '127.0.0.1:0', '--http-address', '127.0.0.1:0'], {}, dir);
       processes.push(local);
       const line = await local.waitFor(/ccx-hook-service listening/);
       expect(line).to.match(/^\d\d:\d\d:\d\d\.\d{3} info /);

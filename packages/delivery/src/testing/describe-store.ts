@@ -208,6 +208,16 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
       expect(claimed.map((d) => d.clusterId)).to.have.members(['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6']);
     });
 
+    it('passes its check while usable, and fails it with StoreError once closed', async () => {
+      await store.check();
+      await store.close();
+      const error = await store.check().then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      expect(error).to.be.instanceOf(StoreError);
+    });
+
     it('rejects enqueues once closed', async () => {
       await store.close();
       const error = await store.enqueue(delivery('a', 1)).then(

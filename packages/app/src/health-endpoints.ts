@@ -1,0 +1,43 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** The HTTP side of the service: `GET /healthz` (alive) and `GET /readyz` (ready for calls). */
+export interface HealthEndpoints {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on `address` (`host:port`; port 0 picks one): `/healthz` answers 200 while the
+ * process runs, `/readyz` 200 while `ready()` is true and 503 otherwise. Rejects when the
+ * address cannot be bound.
+ */
+export async function startHealthEndpoints(address: string, ready: () => boolean): Promise<HealthEndpoints> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '').split('?')[0];
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { allow: 'GET, HEAD' }).end();
+    } else if (path === '/healthz') {
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else if (path === '/readyz') {
+      const isReady = ready();
+      response.writeHead(isReady ? 200 : 503, { 'content-type': 'text/plain' }).end(isReady ? 'ready\n' : 'not ready\n');
+    } else {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    }
+  });
+  const separator = address.lastIndexOf(':');
+  const host = address.slice(0, separator).replace(/^\[(.*)\]$/, '$1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(address.slice(separator + 1)), host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
