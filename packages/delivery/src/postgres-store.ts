@@ -19,35 +19,11 @@ import type {
 import { StoreError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import { migratePostgres } from './migrate-postgres.js';
+import { type AttemptRow, type DeliveryRow, rowMappers } from './store-rows.js';
 
-interface Row {
-  id: string;
-  seq: string;
-  hook: string;
-  cluster_id: string;
-  payload: string;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: Date;
-  ready_at: Date | null;
-  lease_token: string | null;
-  last_error: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
 
-const toDelivery = (row: Row): Delivery => ({
-  id: row.id,
-  hook: row.hook,
-  clusterId: row.cluster_id,
-  payload: row.payload,
-  status: row.status,
-  attempts: row.attempts,
-  nextAttemptAt: row.next_attempt_at.getTime(),
-  ...(row.last_error === null ? {} : { lastError: row.last_error }),
-  createdAt: row.created_at.getTime(),
-  updatedAt: row.updated_at.getTime(),
-});
+type Row = DeliveryRow<Date>;
+const { toDelivery, toAttempt, toPage } = rowMappers((time: Date) => time.getTime());
 
 const ms = (param: string) => `(${param} * interval '1 millisecond')`;
 /** The advisory lock that serialises the queue of one cluster (enqueue, promotion, retry). */
@@ -210,17 +186,11 @@ export class PostgresStore implements DeliveryStore {
   }
 
   async attempts(id: string): Promise<AttemptRecord[]> {
-    const { rows } = await this.query<{ attempt: number; ended_at: Date; duration_ms: number; status_code: number | null; error: string | null }>(
+    const { rows } = await this.query<AttemptRow<Date>>(
       'SELECT attempt, ended_at, duration_ms, status_code, error FROM ccx_hook_attempts WHERE delivery_id = $1 ORDER BY seq',
       [id],
     );
-    return rows.map((row) => ({
-      attempt: row.attempt,
-      endedAt: row.ended_at.getTime(),
-      durationMs: row.duration_ms,
-      ...(row.status_code === null ? {} : { statusCode: row.status_code }),
-      ...(row.error === null ? {} : { error: row.error }),
-    }));
+    return rows.map(toAttempt);
   }
 
   async list(query: DeliveryQuery): Promise<DeliveryPage> {
@@ -234,14 +204,7 @@ export class PostgresStore implements DeliveryStore {
       `SELECT * FROM ccx_hook_deliveries ${clause(where)} ORDER BY seq DESC LIMIT $${params.length}`,
       params,
     );
-    const page = rows.slice(0, query.limit);
-    return {
-      deliveries: page.map((row) => {
-        const { payload: _payload, ...delivery } = toDelivery(row);
-        return delivery;
-      }),
-      ...(rows.length > query.limit ? { next: page.at(-1)!.seq } : {}),
-    };
+    return toPage(rows, query.limit);
   }
 
   async count(deliveryFilter: DeliveryFilter): Promise<number> {

@@ -19,35 +19,11 @@ import type {
   StoreStats,
 } from './delivery-store.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
+import { type AttemptRow, type DeliveryRow, rowMappers } from './store-rows.js';
 
-interface Row {
-  seq: number;
-  id: string;
-  hook: string;
-  cluster_id: string;
-  payload: string;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: number;
-  ready_at: number | null;
-  lease_token: string | null;
-  last_error: string | null;
-  created_at: number;
-  updated_at: number;
-}
 
-const toDelivery = (row: Row): Delivery => ({
-  id: row.id,
-  hook: row.hook,
-  clusterId: row.cluster_id,
-  payload: row.payload,
-  status: row.status,
-  attempts: row.attempts,
-  nextAttemptAt: row.next_attempt_at,
-  ...(row.last_error === null ? {} : { lastError: row.last_error }),
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
+type Row = DeliveryRow<number>;
+const { toDelivery, toAttempt, toPage } = rowMappers((time: number) => time);
 
 const purgeBatch = 1000;
 
@@ -160,18 +136,10 @@ export class SqliteOutbox {
   }
 
   attempts(id: string): AttemptRecord[] {
-    const rows = this.db
-      .prepare<[string], { attempt: number; ended_at: number; duration_ms: number; status_code: number | null; error: string | null }>(
-        'SELECT attempt, ended_at, duration_ms, status_code, error FROM attempts WHERE delivery_id = ? ORDER BY seq',
-      )
-      .all(id);
-    return rows.map((row) => ({
-      attempt: row.attempt,
-      endedAt: row.ended_at,
-      durationMs: row.duration_ms,
-      ...(row.status_code === null ? {} : { statusCode: row.status_code }),
-      ...(row.error === null ? {} : { error: row.error }),
-    }));
+    return this.db
+      .prepare<[string], AttemptRow<number>>('SELECT attempt, ended_at, duration_ms, status_code, error FROM attempts WHERE delivery_id = ? ORDER BY seq')
+      .all(id)
+      .map(toAttempt);
   }
 
   list(query: DeliveryQuery): DeliveryPage {
@@ -183,14 +151,7 @@ export class SqliteOutbox {
     const rows = this.db
       .prepare<unknown[], Row>(`SELECT * FROM deliveries ${clause(where)} ORDER BY seq DESC LIMIT ?`)
       .all(...params, query.limit + 1);
-    const page = rows.slice(0, query.limit);
-    return {
-      deliveries: page.map((row) => {
-        const { payload: _payload, ...delivery } = toDelivery(row);
-        return delivery;
-      }),
-      ...(rows.length > query.limit ? { next: String(page.at(-1)!.seq) } : {}),
-    };
+    return toPage(rows, query.limit);
   }
 
   count(filter: DeliveryFilter): number {
