@@ -77,7 +77,11 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     http_port: health.port,
     store: config.storeUrl.split(':')[0],
     hooks: enabled,
+    signed: config.secrets.length > 0,
   });
+  if (config.secrets.length === 0) {
+    logger.warn('hooks are unsigned: no hooks.secret is set, so integrators cannot verify that a hook comes from this service');
+  }
 
   const signal = await stopSignal;
   logger.info('shutting down', { signal });

@@ -4,7 +4,7 @@ import type { HookName } from '@ccx-hook/mapping';
 import type { MockHooksOptions } from '@ccx-hook/mock-hooks';
 import { type CommandSpec, commandHelp, commandSpecs, type OptionSpec, programHelp } from './commands.js';
 import { runDeliveries } from './deliveries-command.js';
-import { CommandError, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
 import { parseDuration } from './parse-duration.js';
 import { resolveHook } from './resolve-hook.js';
 import { callHook } from './test-client.js';
@@ -179,9 +179,11 @@ function mockHooksOptions(values: Values): MockHooksOptions {
   const port = stringValue(values.port);
   const failRatio = stringValue(values['fail-ratio']);
   const latency = stringValue(values.latency);
-  if (port !== undefined && !/^\d+$/.test(port)) throw new CommandError(`--port must be a port number, got "${port}"`);
+  if (port !== undefined && !(/^\d+$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port must be a port number from 0 to 65535, got "${port}"`);
+  }
   if (failRatio !== undefined && !(Number(failRatio) >= 0 && Number(failRatio) <= 1)) {
-    throw new CommandError(`--fail-ratio must be a number from 0 to 1, got "${failRatio}"`);
+    throw new UsageError(`--fail-ratio must be a number from 0 to 1, got "${failRatio}"`);
   }
   const secret = stringValue(values.secret);
   return {
@@ -197,7 +199,7 @@ function mockHooksOptions(values: Values): MockHooksOptions {
 
 function duration(flag: string, text: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined) throw new CommandError(`--${flag} must be a duration like 250ms, 5s or 2m, got "${text}"`);
+  if (ms === undefined) throw new UsageError(`--${flag} must be a duration like 250ms, 5s or 2m, got "${text}"`);
   return ms;
 }
 

@@ -77,7 +77,17 @@ describe('end to end: commands, configuration and errors', function () {
   });
 
   it('exits 2 for usage errors', async () => {
-    for (const args of [['serve', '--bogus'], ['frobnicate'], ['test-client', 'add_node'], ['test-client', 'add_cluster', '{}']]) {
+    for (const args of [
+      ['serve', '--bogus'],
+      ['frobnicate'],
+      ['test-client', 'add_node'],
+      ['test-client', 'add_cluster', '{}'],
+      ['test-client', 'add_node', '{"clusterId":"c1"}', '--timeout', '1x'],
+      ['mock-hooks', '--fail-ratio', '2'],
+      ['mock-hooks', '--port', '80000'],
+      ['mock-hooks', '--port', 'http'],
+      ['mock-hooks', '--latency', 'slow'],
+    ]) {
       const result = await runCli(args);
       expect(result.code, args.join(' ')).to.equal(2);
       expectOneLine(result);
@@ -140,6 +150,17 @@ describe('end to end: commands, configuration and errors', function () {
       const result = await runCli(['test-client', 'create_cluster', '{"clusterId":"c9"}', '--address', `127.0.0.1:${port}`]);
       expect(JSON.parse(result.stdout)).to.deep.include({ approved: true, decidedBy: 'DECIDED_BY_INTEGRATOR' });
       await local.waitFor(/pre- hook decided by the integrator/);
+    });
+
+    it('warns at start when hooks are unsigned, and only then', async () => {
+      const unsigned = await startService(serveEnv());
+      const signed = await startService({ ...serveEnv(), CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'e.db')}`, CCX_HOOK_HOOKS_SECRET: secret });
+      await unsigned.service.stop('SIGTERM');
+      await signed.service.stop('SIGTERM');
+      const warnings = (lines: string[]) => lines.filter((line) => line.includes('hooks are unsigned'));
+      expect(warnings(unsigned.service.lines)).to.have.length(1);
+      expect(warnings(signed.service.lines)).to.have.length(0);
+      expect(signed.service.lines.find((line) => line.includes('listening'))).to.include('"signed":true');
     });
 
     it('stops gracefully on SIGTERM with exit status 0', async () => {
