@@ -23,6 +23,8 @@ const help: OptionSpec = { type: 'boolean', description: 'show this help' };
 const config: OptionSpec = { type: 'string', value: '<file>', description: 'JSON configuration file (or CCX_HOOK_CONFIG)' };
 
 const storeUrl: OptionSpec = { type: 'string', value: '<url>', description: 'the store (default: store.url from configuration)' };
+/** The options every `deliveries` subcommand takes: where the store is. */
+const storeOptions = { help, config, 'store-url': storeUrl } satisfies Record<string, OptionSpec>;
 const json: OptionSpec = { type: 'boolean', description: 'print JSON for scripts' };
 const scope = {
   hook: { type: 'string', value: '<hook>', description: 'only this hook, e.g. post-add-node' },
@@ -38,9 +40,7 @@ const deliveriesSpecs: CommandSpec[] = [
     minArguments: 0,
     maxArguments: 0,
     options: {
-      help,
-      config,
-      'store-url': storeUrl,
+      ...storeOptions,
       status: { type: 'string', value: '<status>', description: 'pending, delivered or dead' },
       ...scope,
       'older-than': { type: 'string', value: '<age>', description: 'only deliveries queued at least this long ago, e.g. 1h' },
@@ -55,7 +55,7 @@ const deliveriesSpecs: CommandSpec[] = [
     arguments: '<id>',
     minArguments: 1,
     maxArguments: 1,
-    options: { help, config, 'store-url': storeUrl, json },
+    options: { ...storeOptions, json },
   },
   {
     name: 'deliveries retry',
@@ -64,9 +64,7 @@ const deliveriesSpecs: CommandSpec[] = [
     minArguments: 0,
     maxArguments: 10_000,
     options: {
-      help,
-      config,
-      'store-url': storeUrl,
+      ...storeOptions,
       dead: { type: 'boolean', description: 'every dead delivery (narrowed by --hook, --cluster)' },
       ...scope,
     },
@@ -79,9 +77,7 @@ const deliveriesSpecs: CommandSpec[] = [
     minArguments: 0,
     maxArguments: 0,
     options: {
-      help,
-      config,
-      'store-url': storeUrl,
+      ...storeOptions,
       'delivered-before': { type: 'string', value: '<age>', description: 'delivered at least this long ago, e.g. 7d' },
     },
   },
