@@ -1,11 +1,12 @@
 import { format } from 'node:util';
 import { setLogger } from '@grpc/grpc-js';
 import { Dispatcher, type NewDelivery, openStore } from '@ccx-hook/delivery';
-import { HookClient, type Logger } from '@ccx-hook/hook-client';
+import { CircuitBreaker, HookClient, type Logger } from '@ccx-hook/hook-client';
 import { startServer } from '@ccx-hook/server';
 import type { ServiceConfig } from './service-config.js';
-import { startHealthEndpoints } from './health-endpoints.js';
+import { startHttpEndpoints } from './http-endpoints.js';
 import { Readiness } from './readiness.js';
+import { ServiceMetrics } from './service-metrics.js';
 import { version } from './version.js';
 import { waitForStopSignal } from './wait-for-stop-signal.js';
 
@@ -20,7 +21,10 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
   const grpcLog = (...args: unknown[]) => logger.warn('grpc-js', { detail: format(...args) });
   setLogger({ error: grpcLog, info: grpcLog, debug: grpcLog });
   const store = await openStore(config.storeUrl);
-  const client = new HookClient({ secrets: config.secrets, userAgent: `ccx-hook-service/${version}` });
+  const breaker = new CircuitBreaker(config.breaker);
+  const endpoints = [...new Set(Object.values(config.hooks).flatMap((hook) => (hook.url ? [new URL(hook.url).origin] : [])))];
+  const metrics = new ServiceMetrics({ store, breaker, endpoints, logger });
+  const client = new HookClient({ secrets: config.secrets, userAgent: `ccx-hook-service/${version}`, observer: metrics });
   const postTimeouts = Object.entries(config.hooks).filter(([name]) => name.startsWith('post-')).map(([, hook]) => hook.timeoutMs);
   const dispatcher = new Dispatcher({
     store,
@@ -49,10 +53,11 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
       address: config.grpcAddress,
       hooks: config.hooks,
       preHooks: config.preHooks,
-      breaker: config.breaker,
+      breaker,
       client,
       outbox,
       logger,
+      observer: metrics,
     });
   } catch (error) {
     await store.close();
@@ -60,9 +65,9 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
   }
   dispatcher.start();
   const readiness = new Readiness(store, logger, (ready) => server.setServing(ready));
-  let health;
+  let http;
   try {
-    health = await startHealthEndpoints(config.httpAddress, () => readiness.ready);
+    http = await startHttpEndpoints(config.httpAddress, { ready: () => readiness.ready, metrics: () => metrics.expose() });
   } catch (error) {
     await Promise.all([server.shutdown(0), dispatcher.stop(0)]);
     await store.close();
@@ -74,7 +79,7 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     version,
     address: config.grpcAddress,
     port: server.port,
-    http_port: health.port,
+    http_port: http.port,
     store: config.storeUrl.split(':')[0],
     hooks: enabled,
     signed: config.secrets.length > 0,
@@ -88,7 +93,7 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
   readiness.stop();
   // One grace period for both: calls in flight and attempts in flight finish side by side.
   await Promise.all([server.shutdown(config.shutdownGraceMs), dispatcher.stop(config.shutdownGraceMs)]);
-  await health.close();
+  await http.close();
   await store.close();
   logger.info('stopped');
 }

@@ -9,13 +9,16 @@ describe('CircuitBreaker', () => {
       breaker.failed('a', 0);
     }
     expect(breaker.admit('a', 500)).to.equal('open');
+    expect([breaker.isOpen('a'), breaker.isOpen('b')]).to.deep.equal([true, false]);
     expect(breaker.admit('b', 500)).to.equal('closed');
     expect(breaker.admit('a', 1000)).to.equal('trial');
     expect(breaker.admit('a', 1001)).to.equal('open', 'one trial at a time');
     breaker.failed('a', 1001);
     expect(breaker.admit('a', 1500)).to.equal('open');
     expect(breaker.admit('a', 2001)).to.equal('trial');
+    expect(breaker.isOpen('a')).to.equal(true, 'open while its trial runs');
     breaker.succeeded('a');
+    expect(breaker.isOpen('a')).to.equal(false);
     expect(breaker.admit('a', 2002)).to.equal('closed');
     breaker.failed('a', 2002);
     expect(breaker.admit('a', 2003)).to.equal('closed');

@@ -41,6 +41,11 @@ export class CircuitBreaker {
     return 'trial';
   }
 
+  /** Whether the circuit of `key` is open: failing fast, or letting a trial through. */
+  isOpen(key: string): boolean {
+    return (this.circuits.get(key)?.openedAt ?? null) !== null;
+  }
+
   /** Records an attempt that got a 2xx: the circuit closes. */
   succeeded(key: string): void {
     this.circuits.delete(key);

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { Webhook } from 'standardwebhooks';
 import { hostileReplies, http, type RawIntegrator, startRawIntegrator } from '@ccx-hook/hostile-integrator';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { HookError } from './errors.js';
+import { HookError, InvalidSecretError } from './errors.js';
 import { HookClient } from './hook-client.js';
 import { sendWithRetries } from './send-with-retries.js';
 
@@ -140,6 +140,28 @@ describe('HookClient', () => {
     const error = await failure(new HookClient().send(request(url)));
     expect(error.code).to.equal('ERR_HOOK_CONNECTION');
     expect(error.retryable).to.equal(true);
+  });
+});
+
+describe('HookClient observer and secrets', () => {
+  let server: Awaited<ReturnType<typeof receiver>> | undefined;
+  afterEach(async () => server?.close());
+
+  it('tells its observer how each attempt ended', async () => {
+    server = await receiver((_, index) => [json(200, {}), json(404, {}), json(503, {}), (response: ServerResponse) => setTimeout(() => response.end(), 1000)][index]!);
+    const seen: string[] = [];
+    const client = new HookClient({ observer: { attempted: (hook, result, durationMs) => seen.push(`${hook} ${result} ${durationMs >= 0}`) } });
+    await client.send(request(server.url));
+    for (let n = 0; n < 3; n++) await failure(client.send({ ...request(server.url), timeoutMs: 200 }));
+    const { url } = server;
+    await server.close();
+    server = undefined;
+    await failure(client.send(request(url)));
+    expect(seen).to.deep.equal(['2xx', '4xx', '5xx', 'timeout', 'connection_error'].map((result) => `pre-add-node ${result} true`));
+  });
+
+  it('refuses a missing secret with InvalidSecretError, not a TypeError', () => {
+    expect(() => new HookClient({ secrets: [undefined as unknown as string] })).to.throw(InvalidSecretError, /whsec_/);
   });
 });
 

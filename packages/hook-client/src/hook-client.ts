@@ -1,6 +1,7 @@
 import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import got, { type Progress, RequestError } from 'got';
+import type { AttemptObserver, AttemptResult } from './attempt-observer.js';
 import { HookError } from './errors.js';
 import { parseRetryAfter } from './parse-retry-after.js';
 import { decodeSecret, signatureHeader } from './signature.js';
@@ -13,6 +14,8 @@ export interface HookClientOptions {
   userAgent?: string;
   /** Largest reply body accepted, in bytes. Default 64 KiB. */
   maxReplyBytes?: number;
+  /** Told how every attempt ended (for metrics). Default: nobody. */
+  observer?: AttemptObserver;
 }
 
 /** One attempt of a hook. */
@@ -50,11 +53,13 @@ export class HookClient {
   private readonly keys: Buffer[];
   private readonly userAgent: string;
   private readonly maxReplyBytes: number;
+  private readonly observer: AttemptObserver | undefined;
 
   constructor(options: HookClientOptions = {}) {
     this.keys = (options.secrets ?? []).map(decodeSecret);
     this.userAgent = options.userAgent ?? 'ccx-hook-service';
     this.maxReplyBytes = options.maxReplyBytes ?? 64 * 1024;
+    this.observer = options.observer;
   }
 
   /**
@@ -63,6 +68,20 @@ export class HookClient {
    * UTF-8, rejects with `HookError` otherwise (a protocol switch is `ERR_HOOK_STATUS` 101).
    */
   async send(request: HookRequest): Promise<HookReply> {
+    const observer = this.observer;
+    if (!observer) return this.attempt(request);
+    const started = performance.now();
+    try {
+      const reply = await this.attempt(request);
+      observer.attempted(request.hookName, '2xx', performance.now() - started);
+      return reply;
+    } catch (error) {
+      observer.attempted(request.hookName, resultOf(error as HookError), performance.now() - started);
+      throw error;
+    }
+  }
+
+  private async attempt(request: HookRequest): Promise<HookReply> {
     const started = performance.now();
     const timestamp = Math.floor(Date.now() / 1000);
     const headers: Record<string, string> = {
@@ -151,6 +170,14 @@ export class HookClient {
     const code = error instanceof RequestError ? error.code : 'unknown error';
     return new HookError('ERR_HOOK_CONNECTION', `request failed: ${code}`, { cause: error });
   }
+}
+
+function resultOf(error: HookError): AttemptResult {
+  const status = error.details.statusCode;
+  if (status !== undefined) return `${Math.min(Math.max(Math.floor(status / 100), 1), 5)}xx` as AttemptResult;
+  if (error.code === 'ERR_HOOK_TIMEOUT') return 'timeout';
+  if (error.code === 'ERR_HOOK_ABORTED') return 'aborted';
+  return 'connection_error';
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

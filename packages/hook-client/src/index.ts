@@ -1,3 +1,4 @@
+export type { AttemptObserver, AttemptResult } from './attempt-observer.js';
 export { type Admission, CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 export { HookError, type HookErrorCode, InvalidSecretError } from './errors.js';
 export { HookClient, type HookClientOptions, type HookReply, type HookRequest } from './hook-client.js';

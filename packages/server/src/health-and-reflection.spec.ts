@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import protobuf from 'protobufjs';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
-import { HookClient, silentLogger } from '@ccx-hook/hook-client';
+import { CircuitBreaker, HookClient, silentLogger } from '@ccx-hook/hook-client';
 import { hookNames } from '@ccx-hook/mapping';
 import type { HooksSettings } from './server-options.js';
 import { type RunningServer, startServer } from './start-server.js';
@@ -27,6 +27,7 @@ describe('health and reflection', () => {
       address: '127.0.0.1:0',
       hooks,
       preHooks: { budgetMs: 100, attempts: 3, deadlineMarginMs: 10, rejectionMessage: 'no' },
+      breaker: new CircuitBreaker(),
       client: new HookClient(),
       outbox: { enqueue: () => Promise.reject(new Error('unused')) },
       logger: silentLogger,

@@ -1,8 +1,9 @@
-import type { handleUnaryCall, Server, ServerUnaryCall } from '@grpc/grpc-js';
+import { type handleUnaryCall, type Server, type ServerUnaryCall, status } from '@grpc/grpc-js';
 import type { NewDelivery } from '@ccx-hook/delivery';
 import type { Logger } from '@ccx-hook/hook-client';
 import { InvalidRequestError, type PostHookName, type PreHookName, toPayload } from '@ccx-hook/mapping';
-import { HookServiceService, type HookServiceServer } from '@ccx-hook/proto';
+import { DecidedBy, HookServiceService, type HookServiceServer } from '@ccx-hook/proto';
+import type { CallObserver, CallOutcome } from './call-observer.js';
 import { shuttingDown, toGrpcStatus } from './grpc-status.js';
 import type { PreDecision } from './pre-decision.js';
 import type { PreHookCaller } from './pre-hook-caller.js';
@@ -20,6 +21,8 @@ export interface HookServiceOptions {
   preHooks: PreHookCaller;
   outbox: Outbox;
   logger: Logger;
+  /** Told how every call ended (for metrics). Default: nobody. */
+  observer?: CallObserver;
 }
 
 const maxIdempotencyKey = 256;
@@ -61,7 +64,7 @@ export class HookService {
   }
 
   private pre(hook: PreHookName): handleUnaryCall<object, PreDecision> {
-    return this.unary(hook, async (request, call) => {
+    return this.unary(hook, decisionOutcome, async (request, call) => {
       const deadline = call.getDeadline();
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
       // A cancelled call (or one past its deadline) asks the integrator nothing more.
@@ -74,7 +77,7 @@ export class HookService {
   }
 
   private post(hook: PostHookName): handleUnaryCall<object, { deliveryId: string }> {
-    return this.unary(hook, async (request, call) => {
+    return this.unary(hook, ({ deliveryId }) => (deliveryId ? 'queued' : 'disabled'), async (request, call) => {
       const payload = toPayload(hook, request);
       if (!this.options.hooks[hook].url) return { deliveryId: '' };
       const deliveryId = await this.options.outbox.enqueue({
@@ -90,10 +93,13 @@ export class HookService {
 
   private unary<Response>(
     hook: string,
+    outcomeOf: (response: Response) => CallOutcome,
     handle: (request: object, call: ServerUnaryCall<object, Response>) => Promise<Response>,
   ): handleUnaryCall<object, Response> {
+    const observer = this.options.observer;
     return (call, callback) => {
       if (this.closing) {
+        observer?.called(hook, 'unavailable');
         callback(shuttingDown);
         return;
       }
@@ -104,11 +110,24 @@ export class HookService {
           return handle(call.request, call);
         })
         .then(
-          (response) => callback(null, response),
-          (error: unknown) => callback(toGrpcStatus(error, this.options.logger, { hook, peer: call.getPeer() })),
+          (response) => {
+            observer?.called(hook, outcomeOf(response));
+            callback(null, response);
+          },
+          (error: unknown) => {
+            const answer = toGrpcStatus(error, this.options.logger, { hook, peer: call.getPeer() });
+            observer?.called(hook, answer.code === status.INVALID_ARGUMENT ? 'invalid' : answer.code === status.UNAVAILABLE ? 'unavailable' : 'internal');
+            callback(answer);
+          },
         );
     };
   }
+}
+
+function decisionOutcome({ approved, decidedBy }: PreDecision): CallOutcome {
+  if (decidedBy === DecidedBy.DECIDED_BY_HOOK_DISABLED) return 'disabled';
+  if (decidedBy === DecidedBy.DECIDED_BY_FAILURE_POLICY) return approved ? 'failure_policy_approved' : 'failure_policy_rejected';
+  return approved ? 'approved' : 'rejected';
 }
 
 function idempotencyKey(call: ServerUnaryCall<object, unknown>): string | undefined {

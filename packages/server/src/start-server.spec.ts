@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { type DeliveryStore, openStore } from '@ccx-hook/delivery';
-import { HookClient, silentLogger } from '@ccx-hook/hook-client';
+import { CircuitBreaker, HookClient, silentLogger } from '@ccx-hook/hook-client';
 import { type HookName, hookNames } from '@ccx-hook/mapping';
 import { type IncomingHook, type MockAnswer, type MockHooks, startMockHooks } from '@ccx-hook/mock-hooks';
 import * as proto from '@ccx-hook/proto';
@@ -38,7 +38,7 @@ describe('HookService over gRPC', () => {
       address: '127.0.0.1:0',
       hooks,
       preHooks: { budgetMs: options.budgetMs ?? 600, attempts: 3, deadlineMarginMs: 100, rejectionMessage: rejection },
-      breaker: { threshold: options.threshold ?? 100, cooldownMs: 60_000 },
+      breaker: new CircuitBreaker({ threshold: options.threshold ?? 100, cooldownMs: 60_000 }),
       client: new HookClient(),
       outbox: store,
       logger: silentLogger,

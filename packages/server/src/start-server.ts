@@ -2,9 +2,9 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import type { HookClient, Logger } from '@ccx-hook/hook-client';
-import { CircuitBreaker, type CircuitBreakerOptions } from '@ccx-hook/hook-client';
+import type { CircuitBreaker, HookClient, Logger } from '@ccx-hook/hook-client';
 import { protoPath } from '@ccx-hook/proto';
+import type { CallObserver } from './call-observer.js';
 import { HookService, type Outbox } from './hook-service.js';
 import { PreHookCaller } from './pre-hook-caller.js';
 import type { HooksSettings, PreHookPolicy } from './server-options.js';
@@ -15,10 +15,13 @@ export interface ServerOptions {
   address: string;
   hooks: HooksSettings;
   preHooks: PreHookPolicy;
-  breaker?: CircuitBreakerOptions;
+  /** Breaks the circuit of an integrator that is down (per URL origin) for pre- hooks. */
+  breaker: CircuitBreaker;
   client: HookClient;
   outbox: Outbox;
   logger: Logger;
+  /** Told how every call ended (for metrics). Default: nobody. */
+  observer?: CallObserver;
 }
 
 /** A listening server. */
@@ -44,12 +47,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = new Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
   const preHooks = new PreHookCaller({
     client: options.client,
-    breaker: new CircuitBreaker(options.breaker),
+    breaker: options.breaker,
     hooks: options.hooks,
     policy: options.preHooks,
     logger: options.logger,
   });
-  const hookService = new HookService({ hooks: options.hooks, preHooks, outbox: options.outbox, logger: options.logger });
+  const { hooks, outbox, logger, observer } = options;
+  const hookService = new HookService({ hooks, preHooks, outbox, logger, observer });
   hookService.addToServer(server);
   const health = new HealthImplementation({ '': 'SERVING', [serviceName]: 'SERVING' });
   health.addToServer(server);

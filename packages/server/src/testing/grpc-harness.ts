@@ -1,5 +1,5 @@
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { HookClient, type Logger } from '@ccx-hook/hook-client';
+import { CircuitBreaker, HookClient, type Logger } from '@ccx-hook/hook-client';
 import { type HookName, hookNames } from '@ccx-hook/mapping';
 import * as proto from '@ccx-hook/proto';
 import { HookServiceClient } from '@ccx-hook/proto';
@@ -39,7 +39,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     address: '127.0.0.1:0',
     hooks,
     preHooks: { budgetMs: 1_000, attempts: 3, deadlineMarginMs: 100, rejectionMessage: 'could not check', ...options.policy },
-    breaker: options.breaker ?? { threshold: 5, cooldownMs: 60_000 },
+    breaker: new CircuitBreaker(options.breaker ?? { threshold: 5, cooldownMs: 60_000 }),
     client: new HookClient(),
     outbox: options.outbox,
     logger: options.logger,

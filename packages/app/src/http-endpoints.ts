@@ -1,18 +1,24 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** The HTTP side of the service: `GET /healthz` (alive) and `GET /readyz` (ready for calls). */
-export interface HealthEndpoints {
+/** The HTTP side of the service: `/healthz` (alive), `/readyz` (ready for calls) and `/metrics`. */
+export interface HttpEndpoints {
   port: number;
   close(): Promise<void>;
 }
 
+/** What the endpoints answer from. */
+export interface HttpSources {
+  ready: () => boolean;
+  metrics: () => Promise<{ contentType: string; body: string }>;
+}
+
 /**
  * Listens on `address` (`host:port`; port 0 picks one): `/healthz` answers 200 while the
- * process runs, `/readyz` 200 while `ready()` is true and 503 otherwise. Rejects when the
- * address cannot be bound.
+ * process runs, `/readyz` 200 while `ready()` is true and 503 otherwise, `/metrics` the
+ * Prometheus exposition. Rejects when the address cannot be bound.
  */
-export async function startHealthEndpoints(address: string, ready: () => boolean): Promise<HealthEndpoints> {
+export async function startHttpEndpoints(address: string, { ready, metrics }: HttpSources): Promise<HttpEndpoints> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '').split('?')[0];
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -22,6 +28,11 @@ export async function startHealthEndpoints(address: string, ready: () => boolean
     } else if (path === '/readyz') {
       const isReady = ready();
       response.writeHead(isReady ? 200 : 503, { 'content-type': 'text/plain' }).end(isReady ? 'ready\n' : 'not ready\n');
+    } else if (path === '/metrics') {
+      metrics().then(
+        ({ contentType, body }) => response.writeHead(200, { 'content-type': contentType }).end(body),
+        (error: Error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${error.message}\n`),
+      );
     } else {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }

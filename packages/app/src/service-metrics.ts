@@ -1,0 +1,95 @@
+import type { DeliveryStore } from '@ccx-hook/delivery';
+import type { AttemptObserver, AttemptResult, CircuitBreaker, Logger } from '@ccx-hook/hook-client';
+import type { CallObserver, CallOutcome } from '@ccx-hook/server';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** What `ServiceMetrics` reads when Prometheus scrapes. */
+export interface MetricsSources {
+  store: Pick<DeliveryStore, 'stats'>;
+  breaker: Pick<CircuitBreaker, 'isOpen'>;
+  /** The URL origins of the configured hooks: the circuits there are. */
+  endpoints: readonly string[];
+  logger: Logger;
+}
+
+/**
+ * The service's Prometheus metrics (DESIGN §10): calls by outcome and attempts by result as
+ * they happen; deliveries by state, the oldest pending delivery and open circuits read at
+ * each scrape; Node's process metrics. Every label has a small fixed set of values.
+ */
+export class ServiceMetrics implements AttemptObserver, CallObserver {
+  readonly registry = new Registry();
+  private readonly calls: Counter<'hook' | 'outcome'>;
+  private readonly attempts: Counter<'hook' | 'result'>;
+  private readonly attemptDuration: Histogram<'hook'>;
+  private readonly deliveries: Gauge<'state'>;
+  private readonly oldestPending: Gauge;
+  private readonly circuitOpen: Gauge<'endpoint'>;
+
+  constructor(private readonly sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.calls = new Counter({
+      name: 'ccx_hook_calls_total',
+      help: 'gRPC calls answered, by hook and outcome',
+      labelNames: ['hook', 'outcome'],
+      registers,
+    });
+    this.attempts = new Counter({
+      name: 'ccx_hook_attempts_total',
+      help: 'HTTP attempts at the integrator, by hook and result',
+      labelNames: ['hook', 'result'],
+      registers,
+    });
+    this.attemptDuration = new Histogram({
+      name: 'ccx_hook_attempt_duration_seconds',
+      help: 'Time from sending an attempt to its complete reply (or its failure), by hook',
+      labelNames: ['hook'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.deliveries = new Gauge({
+      name: 'ccx_hook_deliveries',
+      help: 'post- hook deliveries in the store, by state (the same in every replica)',
+      labelNames: ['state'],
+      registers,
+    });
+    this.oldestPending = new Gauge({
+      name: 'ccx_hook_oldest_pending_delivery_age_seconds',
+      help: 'Age of the oldest pending post- hook delivery; 0 when none is pending',
+      registers,
+    });
+    this.circuitOpen = new Gauge({
+      name: 'ccx_hook_circuit_open',
+      help: '1 while the circuit breaker of an integrator endpoint (URL origin) is open, for pre- hooks',
+      labelNames: ['endpoint'],
+      registers,
+    });
+  }
+
+  called(hook: string, outcome: CallOutcome): void {
+    this.calls.inc({ hook, outcome });
+  }
+
+  attempted(hook: string, result: AttemptResult, durationMs: number): void {
+    this.attempts.inc({ hook, result });
+    if (result !== 'aborted') this.attemptDuration.observe({ hook }, durationMs / 1000);
+  }
+
+  /**
+   * The exposition in Prometheus text format, with the store's figures read now. When the
+   * store cannot be read, they keep their last values (readiness reports the store).
+   */
+  async expose(): Promise<{ contentType: string; body: string }> {
+    const { store, breaker, endpoints, logger } = this.sources;
+    try {
+      const stats = await store.stats();
+      for (const state of ['pending', 'delivered', 'dead'] as const) this.deliveries.set({ state }, stats[state]);
+      this.oldestPending.set(stats.oldestPendingAgeMs / 1000);
+    } catch (error) {
+      logger.warn('metrics: cannot read the store', { error: (error as Error).message });
+    }
+    for (const endpoint of endpoints) this.circuitOpen.set({ endpoint }, breaker.isOpen(endpoint) ? 1 : 0);
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
