@@ -160,6 +160,17 @@ describe('HookClient observer and secrets', () => {
     expect(seen).to.deep.equal(['2xx', '4xx', '5xx', 'timeout', 'connection_error'].map((result) => `pre-add-node ${result} true`));
   });
 
+  it('sends extra headers, which cannot replace its own', async () => {
+    server = await receiver(() => json(200, {}));
+    await new HookClient({ secrets: [secretA] }).send({
+      ...request(server.url),
+      headers: { traceparent: 't', 'webhook-id': 'forged', 'webhook-signature': 'forged', 'ccx-hook-name': 'forged' },
+    });
+    const { headers } = server.seen[0]!;
+    expect([headers.traceparent, headers['webhook-id'], headers['ccx-hook-name']]).to.deep.equal(['t', 'msg_test1', 'pre-add-node']);
+    expect(headers['webhook-signature']).to.match(/^v1,/);
+  });
+
   it('refuses a missing secret with InvalidSecretError, not a TypeError', () => {
     expect(() => new HookClient({ secrets: [undefined as unknown as string] })).to.throw(InvalidSecretError, /whsec_/);
   });

@@ -34,6 +34,8 @@ export interface HookRequest {
   timeoutMs: number;
   /** Aborts the attempt (`ERR_HOOK_ABORTED`). */
   signal?: AbortSignal;
+  /** More headers, e.g. `traceparent`; they cannot replace the ones above or the signature. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** A 2xx reply. */
@@ -85,6 +87,7 @@ export class HookClient {
     const started = performance.now();
     const timestamp = Math.floor(Date.now() / 1000);
     const headers: Record<string, string> = {
+      ...request.headers,
       'content-type': 'application/json',
       'user-agent': this.userAgent,
       'webhook-id': request.webhookId,

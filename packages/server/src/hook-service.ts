@@ -9,6 +9,7 @@ import type { PreDecision } from './pre-decision.js';
 import type { PreHookCaller } from './pre-hook-caller.js';
 import type { HooksSettings } from './server-options.js';
 import { UndecodableRequest, withStrictDecoding } from './strict-decoding.js';
+import { traceContextOf, traceLogFields } from './trace-context.js';
 
 /** Where post- hooks are queued: resolves with the delivery id once it is durably stored. */
 export interface Outbox {
@@ -72,7 +73,7 @@ export class HookService {
       if (call.cancelled) cancelled.abort();
       else call.once('cancelled', () => cancelled.abort());
       const signal = AbortSignal.any([cancelled.signal, this.stopping.signal]);
-      return this.options.preHooks.decide(hook, toPayload(hook, request), deadlineMs, signal);
+      return this.options.preHooks.decide(hook, toPayload(hook, request), { deadline: deadlineMs, signal, trace: traceContextOf(call.metadata) });
     });
   }
 
@@ -86,7 +87,12 @@ export class HookService {
         payload: JSON.stringify(payload),
         idempotencyKey: idempotencyKey(call),
       });
-      this.options.logger.info('post- hook queued', { hook, cluster_id: payload.cluster_id, delivery_id: deliveryId });
+      this.options.logger.info('post- hook queued', {
+        hook,
+        cluster_id: payload.cluster_id,
+        delivery_id: deliveryId,
+        ...traceLogFields(traceContextOf(call.metadata)),
+      });
       return { deliveryId };
     });
   }

@@ -11,6 +11,7 @@ import { DecidedBy } from '@ccx-hook/proto';
 import { LoopStall } from './loop-stall.js';
 import { bareDecision, type PreDecision } from './pre-decision.js';
 import type { HooksSettings, PreHookPolicy } from './server-options.js';
+import { type TraceContext, traceHeaders, traceLogFields } from './trace-context.js';
 
 /** How long the last attempt may outlive the answer given at the end of the budget, in ms. */
 const tailMs = 100;
@@ -64,13 +65,15 @@ export class PreHookCaller {
 
   /**
    * Decides `hook` for `payload`; `deadline` is the caller's gRPC deadline in ms since the
-   * epoch; `signal` (the call cancelled, the server stopping) aborts the outbound request.
+   * epoch; `signal` (the call cancelled, the server stopping) aborts the outbound request;
+   * `trace` goes to the integrator as headers and into the log line.
    */
-  async decide(hook: PreHookName, payload: HookPayload, deadline: number, signal: AbortSignal): Promise<PreDecision> {
+  async decide(hook: PreHookName, payload: HookPayload, call: { deadline: number; signal: AbortSignal; trace: TraceContext }): Promise<PreDecision> {
     const { hooks, policy, logger } = this.options;
+    const { deadline, signal, trace } = call;
     const settings = hooks[hook];
     const webhookId = newWebhookId();
-    const meta = { hook, cluster_id: payload.cluster_id, webhook_id: webhookId };
+    const meta = { hook, cluster_id: payload.cluster_id, webhook_id: webhookId, ...traceLogFields(trace) };
     if (!settings.url) {
       logger.info('pre- hook disabled: approved', meta);
       return bareDecision(true, DecidedBy.DECIDED_BY_HOOK_DISABLED);
@@ -93,7 +96,7 @@ export class PreHookCaller {
     this.inFlight++;
     // The last attempt may run a little past the answer, so that with hundreds of calls at once
     // every answer goes out before any attempt is torn down.
-    const request = { url: settings.url, hookName: hook, webhookId, body: JSON.stringify(payload) };
+    const request = { url: settings.url, hookName: hook, webhookId, body: JSON.stringify(payload), headers: traceHeaders(trace) };
     const asked = this.ask(request, settings.timeoutMs, budgetMs + tailMs, callersMs < policy.budgetMs, outbound.signal);
     try {
       const outcome = await Promise.race([asked, outOfTime]);
@@ -116,7 +119,7 @@ export class PreHookCaller {
 
   /** Asks the integrator; resolves with its decision or why there is none. Never rejects. */
   private async ask(
-    request: { url: string; hookName: PreHookName; webhookId: string; body: string },
+    request: { url: string; hookName: PreHookName; webhookId: string; body: string; headers: Record<string, string> },
     attemptTimeoutMs: number,
     budgetMs: number,
     budgetIsCallers: boolean,

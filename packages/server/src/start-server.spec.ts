@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { type DeliveryStore, openStore } from '@ccx-hook/delivery';
-import { CircuitBreaker, HookClient, silentLogger } from '@ccx-hook/hook-client';
+import { CircuitBreaker, HookClient, type Logger, silentLogger } from '@ccx-hook/hook-client';
 import { type HookName, hookNames } from '@ccx-hook/mapping';
 import { type IncomingHook, type MockAnswer, type MockHooks, startMockHooks } from '@ccx-hook/mock-hooks';
 import * as proto from '@ccx-hook/proto';
@@ -24,7 +24,7 @@ describe('HookService over gRPC', () => {
   let client: HookServiceClient;
 
   async function start(
-    options: { respond?: Respond; hook?: Partial<HookSettings>; budgetMs?: number; threshold?: number; url?: string | null } = {},
+    options: { respond?: Respond; hook?: Partial<HookSettings>; budgetMs?: number; threshold?: number; url?: string | null; logger?: Logger } = {},
   ) {
     receiver = await startMockHooks({ port: 0, respond: options.respond });
     const base = options.url === null ? undefined : options.url ?? receiver.url;
@@ -41,7 +41,7 @@ describe('HookService over gRPC', () => {
       breaker: new CircuitBreaker({ threshold: options.threshold ?? 100, cooldownMs: 60_000 }),
       client: new HookClient(),
       outbox: store,
-      logger: silentLogger,
+      logger: options.logger ?? silentLogger,
     });
     client = new HookServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
   }
@@ -101,6 +101,32 @@ describe('HookService over gRPC', () => {
         reason: '',
         decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR,
       });
+    });
+
+    it('carries x-request-id and traceparent to the integrator and into the log line, and drops malformed ones', async () => {
+      const lines: Array<Record<string, unknown>> = [];
+      const logger = { ...silentLogger, info: (message: string, meta?: Record<string, unknown>) => lines.push({ message, ...meta }) };
+      await start({ logger });
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const metadata = new Metadata();
+      metadata.set('x-request-id', 'req-42');
+      metadata.set('traceparent', traceparent);
+      metadata.set('webhook-id', 'msg_forged');
+      await call('pre-add-node', { clusterId: 'c1', nodeCount: 1 }, { metadata });
+      const malformed = new Metadata();
+      malformed.set('x-request-id', 'has space');
+      malformed.set('traceparent', '00-00000000000000000000000000000000-00f067aa0ba902b7-01');
+      await call('pre-add-node', { clusterId: 'c2', nodeCount: 1 }, { metadata: malformed });
+      const [first, second] = receiver.received;
+      expect([first!.headers['x-request-id'], first!.headers.traceparent]).to.deep.equal(['req-42', traceparent]);
+      expect(first!.headers['webhook-id']).to.match(/^msg_/).and.not.equal('msg_forged');
+      expect([second!.headers['x-request-id'], second!.headers.traceparent]).to.deep.equal([undefined, undefined]);
+      const decided = lines.filter((line) => line.message === 'pre- hook decided by the integrator');
+      expect(decided.map((line) => [line.request_id, line.trace_id])).to.deep.equal([
+        ['req-42', '4bf92f3577b34da6a3ce929d0e0e4736'],
+        [undefined, undefined],
+      ]);
+      expect(decided[0]!.webhook_id).to.equal(first!.headers['webhook-id']);
     });
 
     it('passes a rejection and its reason through', async () => {
