@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { CliProcess, runCli, startMockHooksProcess, startService } from './cli-process.js';
+import { cleanEnv, CliProcess, runCli, startMockHooksProcess, startService, workspaceRoot } from './cli-process.js';
 
 const secret = `whsec_${Buffer.from('commands-test-secret-of-32-bytes').toString('base64')}`;
 
@@ -161,6 +162,26 @@ describe('end to end: commands, configuration and errors', function () {
       expect(warnings(unsigned.service.lines)).to.have.length(1);
       expect(warnings(signed.service.lines)).to.have.length(0);
       expect(signed.service.lines.find((line) => line.includes('listening'))).to.include('"signed":true');
+    });
+
+    it('stops mock-hooks started by npx when npx is killed (kill $!)', async () => {
+      const npx = spawn('npx', ['ccx-hook-service', 'mock-hooks', '--port', '0'], { cwd: workspaceRoot, env: cleanEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });
+      const url = await new Promise<string>((resolve) => {
+        let out = '';
+        npx.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /listening on (\S+)/.exec(out);
+          if (match) resolve(match[1]!);
+        });
+      });
+      npx.kill('SIGTERM');
+      const listening = () => fetch(`${url}/post-add-node`, { method: 'POST', body: '{}' }).then(() => true, () => false);
+      let stillListening = true;
+      for (let waited = 0; stillListening && waited < 5_000; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        stillListening = await listening();
+      }
+      expect(stillListening, 'mock-hooks still listens after npx is gone').to.equal(false);
     });
 
     it('stops gracefully on SIGTERM with exit status 0', async () => {
