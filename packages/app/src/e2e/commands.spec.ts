@@ -165,7 +165,7 @@ describe('end to end: commands, configuration and errors', function () {
     });
 
     it('stops mock-hooks started by npx when npx is killed (kill $!)', async () => {
-      const npx = spawn('npx', ['ccx-hook-service', 'mock-hooks', '--port', '0'], { cwd: workspaceRoot, env: cleanEnv({}), stdio: ['ignore', 'pipe', 'inherit'] });
+      const npx = spawn('npx', ['ccx-hook-service', 'mock-hooks', '--port', '0'], { cwd: workspaceRoot, env: cleanEnv({}), stdio: ['ignore', 'pipe', 'ignore'] });
       const url = await new Promise<string>((resolve) => {
         let out = '';
         npx.stdout.on('data', (chunk: Buffer) => {
