@@ -59,7 +59,7 @@ export function configSchema(defaults: SchemaDefaults): Schema<Record<string, un
       address: { doc: 'gRPC listen address', format: 'address', default: defaults.grpcAddress },
     },
     http: {
-      address: { doc: 'HTTP listen address of /healthz and /readyz', format: 'address', default: defaults.httpAddress },
+      address: { doc: 'HTTP listen address of /healthz, /readyz and /metrics', format: 'address', default: defaults.httpAddress },
     },
     hooks: {
       url: { doc: 'base URL of the integrator; each hook is POSTed to <url>/<hook-name>', format: 'http-url', default: '' },
