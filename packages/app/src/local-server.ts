@@ -1,5 +1,6 @@
+import { isIP } from 'node:net';
+import { UsageError } from '@ccx-hook/cli';
 import { type SchemaDefaults } from './config-schema.js';
-import { ConfigError } from './errors.js';
 
 /** The defaults of `local-server`: loopback, readable logs, store under ./.data/. */
 export const localServerDefaults: SchemaDefaults = {
@@ -10,16 +11,28 @@ export const localServerDefaults: SchemaDefaults = {
 };
 
 /**
- * The base URL of `local-server [target]`: a URL, or `host[:port]` meaning `http://host:port`
- * (port 8080 when absent). Default `http://127.0.0.1:8080`. Throws `ConfigError`.
+ * The base URL of `local-server [target]`: a URL, `host[:port]` meaning `http://host:port`
+ * (port 8080 when absent), or a bare port meaning `http://127.0.0.1:port`. Default
+ * `http://127.0.0.1:8080`. The target must be on this machine (`localhost`, 127.0.0.0/8 or
+ * `::1`): local development sends no hook off the machine. Throws `UsageError`.
  */
 export function localTarget(target: string | undefined): string {
   if (target === undefined) return 'http://127.0.0.1:8080';
-  const url = /^https?:\/\//.test(target) ? target : `http://${/:\d+$/.test(target) ? target : `${target}:8080`}`;
+  let url: URL;
   try {
-    new URL(url);
+    if (/^\d+$/.test(target)) url = new URL(`http://127.0.0.1:${target}`);
+    else url = new URL(/^https?:\/\//.test(target) ? target : `http://${/:\d+$/.test(target) ? target : `${target}:8080`}`);
   } catch {
-    throw new ConfigError(`local-server target must be a URL or host[:port], got "${target}"`);
+    throw new UsageError(`local-server target must be a URL, host[:port] or a port, got "${target}"`);
   }
-  return url;
+  if (!isLoopback(url.hostname)) {
+    throw new UsageError(`local-server sends hooks to this machine only (localhost, 127.0.0.1, ::1); the target "${target}" is ${url.hostname}`);
+  }
+  return url.href.replace(/\/$/, '');
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[(.*)\]$/, '$1');
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
 }

@@ -52,7 +52,10 @@ const app: CliApp = {
   },
 
   serviceAddress(args: ConfigArguments) {
-    const config = loadConfig({ ...args, env: process.env, defaults: serveDefaults });
+    // Only where the service listens matters here: other CCX_HOOK_* variables in the shell
+    // (a stray one, or the ones of a service configured differently) do not stop test-client.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name === 'CCX_HOOK_GRPC_ADDRESS' || name === 'CCX_HOOK_CONFIG'));
+    const config = loadConfig({ ...args, env, defaults: serveDefaults });
     return config.grpcAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:');
   },
 

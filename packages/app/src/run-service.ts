@@ -82,6 +82,7 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     http_port: http.port,
     store: config.storeUrl.split(':')[0],
     hooks: enabled,
+    endpoints,
     signed: config.secrets.length > 0,
   });
   if (config.secrets.length === 0) {

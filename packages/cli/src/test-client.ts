@@ -40,7 +40,7 @@ const codecs: Record<HookName, [request: Codec, response: Codec]> = {
  */
 export async function callHook(call: TestCall): Promise<Record<string, unknown>> {
   const [requestCodec, responseCodec] = codecs[call.hook];
-  const request = requestCodec.fromJSON(parseRequestJson(call.json, Object.keys(requestCodec.fromPartial({}))));
+  const request = requestCodec.fromJSON(parseRequestJson(call.json, requestCodec.fromPartial({}) as Record<string, unknown>));
   const method = call.hook.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
   const client = new proto.HookServiceClient(call.address, credentials.createInsecure());
   const metadata = new Metadata();
@@ -56,13 +56,16 @@ export async function callHook(call: TestCall): Promise<Record<string, unknown>>
   } catch (error) {
     const failure = error as ServiceError;
     const code = failure.code === undefined ? 'ERROR' : status[failure.code];
-    throw new CommandError(`${call.hook} failed: ${code}: ${failure.details || failure.message}`, { cause: error });
+    const details = (failure.details || failure.message).replace(/\s*Resolution note:\s*$/, '');
+    throw new CommandError(`${call.hook} failed: ${code}: ${details}`, { cause: error });
   } finally {
     client.close();
   }
 }
 
-function parseRequestJson(json: string, keys: string[]): unknown {
+/** Parses the request; `defaults` (the empty request) names its fields and their types. */
+function parseRequestJson(json: string, defaults: Record<string, unknown>): unknown {
+  const keys = Object.keys(defaults);
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -73,12 +76,38 @@ function parseRequestJson(json: string, keys: string[]): unknown {
     throw new UsageError('the request must be a JSON object, e.g. {"clusterId":"1"}');
   }
   const snake = (key: string) => key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-  for (const key of Object.keys(parsed)) {
-    if (!keys.includes(key) && !keys.map(snake).includes(key)) {
-      throw new UsageError(`unknown request field "${key}"; this hook takes ${keys.join(', ')}`);
-    }
+  for (const [key, value] of Object.entries(parsed)) {
+    const field = keys.find((candidate) => candidate === key || snake(candidate) === key);
+    if (field === undefined) throw new UsageError(`unknown request field "${key}"; this hook takes ${keys.join(', ')}`);
+    const expected = fieldType(defaults[field]);
+    if (value !== null && !fitsType(value, expected)) throw new UsageError(`request field "${key}" must be ${expected}, got ${JSON.stringify(value)}`);
   }
   return parsed;
+}
+
+type FieldType = 'a string' | 'a boolean' | 'a whole number from 0 to 4294967295' | 'an array of strings';
+
+function fieldType(empty: unknown): FieldType {
+  if (typeof empty === 'boolean') return 'a boolean';
+  if (typeof empty === 'number') return 'a whole number from 0 to 4294967295';
+  if (Array.isArray(empty)) return 'an array of strings';
+  return 'a string';
+}
+
+function fitsType(value: unknown, type: FieldType): boolean {
+  switch (type) {
+    case 'a boolean':
+      return typeof value === 'boolean';
+    case 'a whole number from 0 to 4294967295': {
+      // The protobuf JSON mapping writes a uint32 as a number or a decimal string.
+      const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+      return typeof number === 'number' && Number.isInteger(number) && number >= 0 && number <= 0xffff_ffff;
+    }
+    case 'an array of strings':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string');
+    case 'a string':
+      return typeof value === 'string';
+  }
 }
 
 /** The protobuf JSON of `message` with default values kept, in field order. */

@@ -88,6 +88,9 @@ describe('end to end: commands, configuration and errors', function () {
       ['mock-hooks', '--port', '80000'],
       ['mock-hooks', '--port', 'http'],
       ['mock-hooks', '--latency', 'slow'],
+      ['test-client', 'add_node', '{"clusterId":"c1","nodeCount":-1}'],
+      ['test-client', 'add_node', '{"clusterId":5}'],
+      ['local-server', 'http://example.com'],
     ]) {
       const result = await runCli(args);
       expect(result.code, args.join(' ')).to.equal(2);
@@ -105,6 +108,16 @@ describe('end to end: commands, configuration and errors', function () {
       expect(help.stdout).to.match(new RegExp(`^Usage: ccx-hook-service ${command}`));
     }
     expect((await runCli(['serve', '--help'])).stdout).to.include('--hooks-pre-add-node-failure-policy');
+  });
+
+  it('lets test-client run with stray CCX_HOOK_ variables in the shell', async () => {
+    const result = await runCli(['test-client', 'pre-add-node', '{"clusterId":"1"}', '--timeout', '1s'], {
+      CCX_HOOK_FOO: '1',
+      CCX_HOOK_HOOKS_TIMEOUT: 'bogus',
+      CCX_HOOK_GRPC_ADDRESS: '127.0.0.1:1',
+    });
+    expectOneLine(result, 'UNAVAILABLE', '127.0.0.1:1');
+    expect(result.stderr).not.to.include('Resolution note');
   });
 
   it('exits 1 with the gRPC status when test-client cannot reach the service', async () => {
@@ -139,14 +152,15 @@ describe('end to end: commands, configuration and errors', function () {
       expectOneLine(invalid, 'INVALID_ARGUMENT', 'cluster_id');
     });
 
-    it('runs local-server against a host:port target with readable logs', async () => {
+    it('runs local-server against a bare port with readable logs, naming the target', async () => {
       const receiver = await startMockHooksProcess();
       processes.push(receiver.mock);
-      const target = receiver.url.replace('http://', '');
+      const target = receiver.url.replace('http://127.0.0.1:', '');
       const local = new CliProcess(['local-server', target, '--grpc-address', '127.0.0.1:0', '--http-address', '127.0.0.1:0'], {}, dir);
       processes.push(local);
       const line = await local.waitFor(/ccx-hook-service listening/);
       expect(line).to.match(/^\d\d:\d\d:\d\d\.\d{3} info /);
+      expect(line).to.include(receiver.url).and.include('signed=false');
       const port = /port=(\d+)/.exec(line)![1];
       const result = await runCli(['test-client', 'create_cluster', '{"clusterId":"c9"}', '--address', `127.0.0.1:${port}`]);
       expect(JSON.parse(result.stdout)).to.deep.include({ approved: true, decidedBy: 'DECIDED_BY_INTEGRATOR' });
