@@ -17,9 +17,10 @@ import { waitForStopSignal } from './wait-for-stop-signal.js';
  */
 export async function runService(config: ServiceConfig, logger: Logger): Promise<void> {
   const stopSignal = waitForStopSignal();
-  // grpc-js writes its own errors to the console; they belong in the service's log.
-  const grpcLog = (...args: unknown[]) => logger.warn('grpc-js', { detail: format(...args) });
-  setLogger({ error: grpcLog, info: grpcLog, debug: grpcLog });
+  // grpc-js writes its own errors to the console. While binding, it also logs the error its
+  // callback reports (the start error says it once); after that, they belong in the log.
+  const quiet = () => {};
+  setLogger({ error: quiet, info: quiet, debug: quiet });
   const store = await openStore(config.storeUrl);
   const breaker = new CircuitBreaker(config.breaker);
   const endpoints = [...new Set(Object.values(config.hooks).flatMap((hook) => (hook.url ? [new URL(hook.url).origin] : [])))];
@@ -63,6 +64,8 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     await store.close();
     throw new Error(`cannot listen on ${config.grpcAddress}: ${(error as Error).message}`);
   }
+  const grpcLog = (...args: unknown[]) => logger.warn('grpc-js', { detail: format(...args) });
+  setLogger({ error: grpcLog, info: grpcLog, debug: grpcLog });
   dispatcher.start();
   const readiness = new Readiness(store, logger, (ready) => server.setServing(ready));
   let http;

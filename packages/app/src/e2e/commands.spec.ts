@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -69,6 +70,23 @@ describe('end to end: commands, configuration and errors', function () {
     const bad = await runCli(['serve'], { CCX_HOOK_CONFIG: file, CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'd.db')}` });
     expect(bad.code).to.equal(1);
     expectOneLine(bad, 'hooks.budget', '"long"');
+  });
+
+  it('exits 1 with one line when the gRPC or the HTTP port is in use', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const address = `127.0.0.1:${(taken.address() as AddressInfo).port}`;
+    try {
+      const grpc = await runCli(['serve', '--grpc-address', address, '--http-address', '127.0.0.1:0'], serveEnv());
+      expect(grpc.code).to.equal(1);
+      expectOneLine(grpc, `cannot listen on ${address}`, 'EADDRINUSE');
+      expect(grpc.stdout).to.equal('');
+      const http = await runCli(['serve', '--grpc-address', '127.0.0.1:0', '--http-address', address], serveEnv());
+      expect(http.code).to.equal(1);
+      expectOneLine(http, `cannot listen on ${address} (http.address)`);
+    } finally {
+      taken.close();
+    }
   });
 
   it('refuses to serve when no hook has a URL', async () => {
