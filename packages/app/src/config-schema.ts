@@ -27,10 +27,10 @@ export const flagName = (key: string) => key.replace(/[._]/g, '-');
 
 type Leaf = { doc: string; format: unknown; default: unknown; sensitive?: boolean; nullable?: boolean };
 
-function perHookKeys(): Record<string, Record<string, Leaf>> {
+function perHookKeys(): Record<string, Record<string, Leaf | Record<string, Leaf>>> {
   return Object.fromEntries(
     hookNames.map((hook) => {
-      const keys: Record<string, Leaf> = {
+      const keys: Record<string, Leaf | Record<string, Leaf>> = {
         url: { doc: `URL of ${hook} (default: hooks.url + "/${hook}")`, format: 'http-url', default: '' },
         enabled: { doc: `whether ${hook} is called (true or false)`, format: 'boolean', default: true },
         timeout: {
@@ -39,6 +39,9 @@ function perHookKeys(): Record<string, Record<string, Leaf>> {
           default: null,
           nullable: true,
         },
+      };
+      keys.tls = {
+        ca: { doc: `PEM file: the only CA trusted for ${hook} (a pinned CA), instead of the system's and hooks.tls.ca`, format: String, default: '' },
       };
       if (hook === 'pre-create-cluster' || hook === 'pre-add-node') {
         keys.failure_policy = {
@@ -57,6 +60,11 @@ export function configSchema(defaults: SchemaDefaults): Schema<Record<string, un
   const tree = {
     grpc: {
       address: { doc: 'gRPC listen address', format: 'address', default: defaults.grpcAddress },
+      tls: {
+        cert: { doc: 'PEM file: the server certificate chain; serves gRPC over TLS (with grpc.tls.key)', format: String, default: '' },
+        key: { doc: 'PEM file: the key of grpc.tls.cert', format: String, default: '' },
+        client_ca: { doc: 'PEM file: CA of client certificates; makes them required (mutual TLS)', format: String, default: '' },
+      },
     },
     http: {
       address: { doc: 'HTTP listen address of /healthz, /readyz and /metrics', format: 'address', default: defaults.httpAddress },
@@ -72,6 +80,11 @@ export function configSchema(defaults: SchemaDefaults): Schema<Record<string, un
       rejection_message: { doc: 'reason of a fail-closed rejection', format: String, default: defaultRejection },
       breaker_threshold: { doc: 'consecutive failed attempts that open an endpoint\'s circuit', format: 'positive', default: 5 },
       breaker_cooldown: { doc: 'how long an open circuit fails fast', format: 'positive-duration', default: '30s' },
+      tls: {
+        ca: { doc: 'PEM file: CAs trusted for hooks besides the system\'s (an integrator\'s private CA)', format: String, default: '' },
+        cert: { doc: 'PEM file: client certificate for integrators that require mutual TLS (with hooks.tls.key)', format: String, default: '' },
+        key: { doc: 'PEM file: the key of hooks.tls.cert', format: String, default: '' },
+      },
       ...perHookKeys(),
     },
     store: {

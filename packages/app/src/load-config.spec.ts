@@ -66,7 +66,7 @@ describe('loadConfig', () => {
     const b = `whsec_${Buffer.from('b'.repeat(24)).toString('base64')}`;
     const file = join(dir, 'secrets');
     writeFileSync(file, `${b}\n`);
-    expect(load({ CCX_HOOK_HOOKS_SECRET: a, CCX_HOOK_HOOKS_SECRET_FILE: file }).secrets).to.deep.equal([a, b]);
+    expect(load({ CCX_HOOK_HOOKS_SECRET: a, CCX_HOOK_HOOKS_SECRET_FILE: file }).credentials.secrets).to.deep.equal([a, b]);
   });
 
   it('throws ConfigError for an unknown flag', () => {

@@ -1,12 +1,12 @@
-import { readFileSync, statSync } from 'node:fs';
 import convict from 'convict';
-import { decodeSecret } from '@ccx-hook/hook-client';
+import { readSmallFile } from '@ccx-hook/cli';
+import { decodeSecret, type HookTls } from '@ccx-hook/hook-client';
 import { canReject, type HookName, hookNames, isPreHook } from '@ccx-hook/mapping';
 import type { HookSettings } from '@ccx-hook/server';
 import { addConfigFormats } from './config-formats.js';
 import { configKeys, configSchema, envName, flagName, type SchemaDefaults } from './config-schema.js';
 import { ConfigError } from './errors.js';
-import type { ServiceConfig } from './service-config.js';
+import type { Credentials, ServiceConfig } from './service-config.js';
 
 /** Where configuration comes from, in increasing priority after the defaults. */
 export interface ConfigSources {
@@ -22,8 +22,6 @@ export interface ConfigSources {
 const configFileVariable = 'CCX_HOOK_CONFIG';
 /** What Kubernetes injects for a Service named `ccx-hook` (service links): not configuration. */
 const serviceLink = /^CCX_HOOK_(SERVICE_HOST|SERVICE_PORT(_\w+)?|PORT(_\w+)?)$/;
-/** Files the service reads are small; a larger one (or /dev/zero) is a mistake. */
-const maxFileBytes = 1024 * 1024;
 
 /**
  * Loads and validates the configuration: defaults, then the file, then `CCX_HOOK_*`
@@ -77,18 +75,6 @@ function loadFile(config: convict.Config<Record<string, unknown>>, file: string)
  * Reads a file the service is given: a regular file of at most 1 MiB (so that `/dev/zero` or a
  * directory is an error, not a hang). Throws an Error saying what is wrong.
  */
-function readSmallFile(file: string): string {
-  let stat;
-  try {
-    stat = statSync(file);
-  } catch (error) {
-    throw new Error(String((error as NodeJS.ErrnoException).code));
-  }
-  if (!stat.isFile()) throw new Error('not a regular file');
-  if (stat.size > maxFileBytes) throw new Error('larger than 1 MiB');
-  return readFileSync(file, 'utf8');
-}
-
 /** A dotted key (`"grpc.address"`) would be ignored by convict: refuse it, naming it. */
 function checkNested(object: Record<string, unknown>, file: string, prefix: string): void {
   for (const [key, value] of Object.entries(object)) {
@@ -112,7 +98,8 @@ function checkEnvironment(env: NodeJS.ProcessEnv, known: string[]): void {
 
 /** Convict's first error line, with the key's environment variable named next to it. */
 function describe(message: string): string {
-  const line = message.split('\n')[0]!;
+  // A URL's user-info may be a password: never echo it.
+  const line = message.split('\n')[0]!.replace(/\/\/[^/@\s"]*@/g, '//[redacted]@');
   const unknown = /^configuration param '([^']+)' not declared in the schema$/.exec(line);
   if (unknown) return `${unknown[1]}: unknown key`;
   const key = /^([a-z_.-]+): /.exec(line)?.[1];
@@ -122,7 +109,8 @@ function describe(message: string): string {
 function toServiceConfig(get: (key: string) => unknown): ServiceConfig {
   const text = (key: string) => String(get(key));
   const ms = (key: string) => get(key) as number;
-  const secrets = readSecrets(text('hooks.secret'), text('hooks.secret_file'));
+  const readCredentials = () => credentialsOf(text);
+  const credentials = readCredentials();
   const storeUrl = text('store.url');
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(storeUrl)) {
     // A database URL may carry a password: never echo user-info.
@@ -152,7 +140,8 @@ function toServiceConfig(get: (key: string) => unknown): ServiceConfig {
       rejectionMessage: text('hooks.rejection_message'),
     },
     breaker: { threshold: ms('hooks.breaker_threshold'), cooldownMs: ms('hooks.breaker_cooldown') },
-    secrets,
+    credentials,
+    readCredentials,
     storeUrl,
     delivery: {
       timeoutMs: ms('delivery.timeout'),
@@ -165,17 +154,39 @@ function toServiceConfig(get: (key: string) => unknown): ServiceConfig {
   };
 }
 
-function readSecrets(inline: string, file: string): string[] {
-  let fromFile = '';
-  if (file) {
-    try {
-      fromFile = readSmallFile(file);
-    } catch (error) {
-      throw new ConfigError(
-        `invalid configuration: hooks.secret_file (CCX_HOOK_HOOKS_SECRET_FILE): cannot read "${file}": ${(error as Error).message}`,
-      );
-    }
+function credentialsOf(text: (key: string) => string): Credentials {
+  const file = (key: string) => readKeyFile(key, text(key));
+  const secrets = readSecrets(text('hooks.secret'), file('hooks.secret_file') ?? '');
+  const [cert, key, clientCa] = [file('grpc.tls.cert'), file('grpc.tls.key'), file('grpc.tls.client_ca')];
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ConfigError('invalid configuration: grpc.tls.cert and grpc.tls.key (CCX_HOOK_GRPC_TLS_CERT, CCX_HOOK_GRPC_TLS_KEY) go together');
   }
+  if (clientCa !== undefined && cert === undefined) {
+    throw new ConfigError('invalid configuration: grpc.tls.client_ca (CCX_HOOK_GRPC_TLS_CLIENT_CA) needs grpc.tls.cert and grpc.tls.key');
+  }
+  const hookTls: HookTls = { ca: file('hooks.tls.ca'), cert: file('hooks.tls.cert'), key: file('hooks.tls.key') };
+  if ((hookTls.cert === undefined) !== (hookTls.key === undefined)) {
+    throw new ConfigError('invalid configuration: hooks.tls.cert and hooks.tls.key (CCX_HOOK_HOOKS_TLS_CERT, CCX_HOOK_HOOKS_TLS_KEY) go together');
+  }
+  const pinned = hookNames.flatMap((hook) => {
+    const ca = file(`hooks.${hook}.tls.ca`);
+    return ca === undefined ? [] : [[hook, ca] as const];
+  });
+  if (pinned.length > 0) hookTls.pinnedCa = Object.fromEntries(pinned);
+  return { secrets, grpcTls: cert === undefined ? undefined : { cert, key: key!, clientCa }, hookTls };
+}
+
+/** The content of the file that `key` names, or undefined when the key is empty. */
+function readKeyFile(key: string, path: string): string | undefined {
+  if (path === '') return undefined;
+  try {
+    return readSmallFile(path);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${key} (${envName(key)}): cannot read "${path}": ${(error as Error).message}`);
+  }
+}
+
+function readSecrets(inline: string, fromFile: string): string[] {
   const secrets = [inline, fromFile].flatMap((list) => list.split(/[,\n]/)).map((part) => part.trim()).filter(Boolean);
   secrets.forEach((secret, index) => {
     try {

@@ -2,10 +2,12 @@ import { format } from 'node:util';
 import { setLogger } from '@grpc/grpc-js';
 import { Dispatcher, type NewDelivery, openStore } from '@ccx-hook/delivery';
 import { CircuitBreaker, HookClient, type Logger } from '@ccx-hook/hook-client';
-import { startServer } from '@ccx-hook/server';
+import { ServerTls, startServer } from '@ccx-hook/server';
+import { ConfigError } from './errors.js';
 import type { ServiceConfig } from './service-config.js';
 import { startHttpEndpoints } from './http-endpoints.js';
 import { Readiness } from './readiness.js';
+import { reloadCredentialsOnSighup } from './reload-credentials.js';
 import { ServiceMetrics } from './service-metrics.js';
 import { version } from './version.js';
 import { waitForStopSignal } from './wait-for-stop-signal.js';
@@ -17,6 +19,10 @@ import { waitForStopSignal } from './wait-for-stop-signal.js';
  */
 export async function runService(config: ServiceConfig, logger: Logger): Promise<void> {
   const stopSignal = waitForStopSignal();
+  const { credentials } = config;
+  const serverTls = credentials.grpcTls && startError('grpc.tls', () => new ServerTls(credentials.grpcTls!));
+  const hookCredentials = { secrets: credentials.secrets, tls: credentials.hookTls };
+  startError('hooks.tls', () => new HookClient(hookCredentials));
   // grpc-js writes its own errors to the console. While binding, it also logs the error its
   // callback reports (the start error says it once); after that, they belong in the log.
   const quiet = () => {};
@@ -25,7 +31,7 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
   const breaker = new CircuitBreaker(config.breaker);
   const endpoints = [...new Set(Object.values(config.hooks).flatMap((hook) => (hook.url ? [new URL(hook.url).origin] : [])))];
   const metrics = new ServiceMetrics({ store, breaker, endpoints, logger });
-  const client = new HookClient({ secrets: config.secrets, userAgent: `ccx-hook-service/${version}`, observer: metrics });
+  const client = new HookClient({ ...hookCredentials, userAgent: `ccx-hook-service/${version}`, observer: metrics });
   const postTimeouts = Object.entries(config.hooks).filter(([name]) => name.startsWith('post-')).map(([, hook]) => hook.timeoutMs);
   const dispatcher = new Dispatcher({
     store,
@@ -59,6 +65,7 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
       outbox,
       logger,
       observer: metrics,
+      tls: serverTls,
     });
   } catch (error) {
     await store.close();
@@ -86,18 +93,30 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     store: config.storeUrl.split(':')[0],
     hooks: enabled,
     endpoints,
-    signed: config.secrets.length > 0,
+    signed: credentials.secrets.length > 0,
+    tls: serverTls ? (serverTls.mutual ? 'mutual' : 'server') : 'off',
   });
-  if (config.secrets.length === 0) {
+  const stopReloading = reloadCredentialsOnSighup(config, client, serverTls, logger);
+  if (credentials.secrets.length === 0) {
     logger.warn('hooks are unsigned: no hooks.secret is set, so integrators cannot verify that a hook comes from this service');
   }
 
   const signal = await stopSignal;
   logger.info('shutting down', { signal });
   readiness.stop();
+  stopReloading();
   // One grace period for both: calls in flight and attempts in flight finish side by side.
   await Promise.all([server.shutdown(config.shutdownGraceMs), dispatcher.stop(config.shutdownGraceMs)]);
   await http.close();
   await store.close();
   logger.info('stopped');
+}
+
+/** Runs `create`; what it throws is a start error naming the configuration `key`. */
+function startError<T>(key: string, create: () => T): T {
+  try {
+    return create();
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${key}: ${(error as Error).message}`);
+  }
 }

@@ -1,16 +1,27 @@
-import type { CircuitBreakerOptions } from '@ccx-hook/hook-client';
-import type { HooksSettings, PreHookPolicy } from '@ccx-hook/server';
+import type { CircuitBreakerOptions, HookTls } from '@ccx-hook/hook-client';
+import type { HooksSettings, PreHookPolicy, TlsMaterial } from '@ccx-hook/server';
+
+/** What the service reads from files, and reads again on SIGHUP. */
+export interface Credentials {
+  /** Standard Webhooks secrets (`whsec_…`) from `hooks.secret` and `hooks.secret_file`. */
+  secrets: string[];
+  /** gRPC TLS from `grpc.tls.*`; plaintext when absent. */
+  grpcTls?: TlsMaterial;
+  /** Outbound HTTPS from `hooks.tls.*` and `hooks.<hook>.tls.ca`. */
+  hookTls: HookTls;
+}
 
 /** The validated configuration of the service, in the units the libraries take (ms). */
 export interface ServiceConfig {
   grpcAddress: string;
-  /** Where `/healthz` and `/readyz` are served. */
+  /** Where `/healthz`, `/readyz` and `/metrics` are served. */
   httpAddress: string;
   hooks: HooksSettings;
   preHooks: PreHookPolicy;
   breaker: Required<CircuitBreakerOptions>;
-  /** Standard Webhooks secrets (`whsec_…`) from `hooks.secret` and `hooks.secret_file`. */
-  secrets: string[];
+  credentials: Credentials;
+  /** Reads `hooks.secret_file` and the TLS files again (SIGHUP); throws `ConfigError` naming the key. */
+  readCredentials: () => Credentials;
   storeUrl: string;
   delivery: {
     timeoutMs: number;

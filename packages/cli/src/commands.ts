@@ -137,6 +137,11 @@ export function commandSpecs(configFlags: Record<string, OptionSpec>): CommandSp
         address: { type: 'string', value: '<host:port>', description: 'service address (default: grpc.address)' },
         timeout: { type: 'string', value: '<duration>', description: 'deadline of the call (default 30s)' },
         'idempotency-key': { type: 'string', value: '<key>', description: 'send idempotency-key metadata' },
+        tls: { type: 'boolean', description: 'call over TLS (implied by --ca, --cert, --key, --server-name)' },
+        ca: { type: 'string', value: '<file>', description: 'PEM CA of the server\'s certificate (default: the system\'s CAs)' },
+        cert: { type: 'string', value: '<file>', description: 'PEM client certificate, for mutual TLS' },
+        key: { type: 'string', value: '<file>', description: 'PEM key of the client certificate' },
+        'server-name': { type: 'string', value: '<name>', description: 'name the server\'s certificate must carry' },
       },
       notes:
         '<hook> is pre-add-node, pre_add_node or PreAddNode; a bare event (add_node) means its pre- hook.\n' +

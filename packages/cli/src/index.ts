@@ -1,6 +1,7 @@
 export type { OptionSpec } from './commands.js';
 export { CommandError, UsageError } from './errors.js';
 export { parseDuration } from './parse-duration.js';
+export { readSmallFile } from './read-small-file.js';
 export { resolveHook } from './resolve-hook.js';
 export { type CliApp, type CliOutput, type ConfigArguments, runCli } from './run-cli.js';
-export { callHook, type TestCall } from './test-client.js';
+export { callHook, type ClientTls, type TestCall } from './test-client.js';

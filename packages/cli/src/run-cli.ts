@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { DeliveryStore } from '@ccx-hook/delivery';
+import { decodeSecret } from '@ccx-hook/hook-client';
 import type { HookName } from '@ccx-hook/mapping';
 import type { MockHooksOptions } from '@ccx-hook/mock-hooks';
 import { type CommandSpec, commandHelp, commandSpecs, type OptionSpec, programHelp } from './commands.js';
@@ -7,7 +8,8 @@ import { runDeliveries } from './deliveries-command.js';
 import { UsageError } from './errors.js';
 import { parseDuration } from './parse-duration.js';
 import { resolveHook } from './resolve-hook.js';
-import { callHook } from './test-client.js';
+import { readSmallFile } from './read-small-file.js';
+import { callHook, type ClientTls } from './test-client.js';
 
 /** Configuration given on the command line: the file and `--<key>` flags. */
 export interface ConfigArguments {
@@ -134,6 +136,7 @@ async function run(name: string, values: Values, positionals: string[], app: Cli
         json: positionals[1]!,
         timeoutMs: duration('timeout', stringValue(values.timeout) ?? '30s'),
         idempotencyKey: stringValue(values['idempotency-key']),
+        tls: clientTls(values),
       });
       output.stdout(JSON.stringify(response, null, 2));
       return;
@@ -185,16 +188,40 @@ function mockHooksOptions(values: Values): MockHooksOptions {
   if (failRatio !== undefined && !(Number(failRatio) >= 0 && Number(failRatio) <= 1)) {
     throw new UsageError(`--fail-ratio must be a number from 0 to 1, got "${failRatio}"`);
   }
-  const secret = stringValue(values.secret);
+  const secrets = stringValue(values.secret)?.split(',').map((part) => part.trim());
+  secrets?.forEach((secret, index) => {
+    try {
+      decodeSecret(secret);
+    } catch (error) {
+      // Never the value: it is a secret.
+      throw new UsageError(`--secret: secret ${index + 1}: ${(error as Error).message}`);
+    }
+  });
   return {
     host: stringValue(values.host),
     port: port === undefined ? undefined : Number(port),
     reject: stringValue(values.reject),
     failRatio: failRatio === undefined ? undefined : Number(failRatio),
     latencyMs: latency === undefined ? undefined : duration('latency', latency),
-    secrets: secret?.split(',').map((part) => part.trim()),
+    secrets,
     recordFile: stringValue(values.record),
   };
+}
+
+function clientTls(values: Values): ClientTls | undefined {
+  const file = (flag: string) => {
+    const path = stringValue(values[flag]);
+    if (path === undefined) return undefined;
+    try {
+      return readSmallFile(path);
+    } catch (error) {
+      throw new UsageError(`--${flag}: cannot read "${path}": ${(error as Error).message}`);
+    }
+  };
+  const tls = { ca: file('ca'), cert: file('cert'), key: file('key'), serverName: stringValue(values['server-name']) };
+  if ((tls.cert === undefined) !== (tls.key === undefined)) throw new UsageError('--cert and --key go together');
+  const wanted = values.tls === true || Object.values(tls).some((value) => value !== undefined);
+  return wanted ? tls : undefined;
 }
 
 function duration(flag: string, text: string): number {

@@ -14,6 +14,19 @@ export interface TestCall {
   timeoutMs: number;
   /** Sent as `idempotency-key` metadata. */
   idempotencyKey?: string;
+  /** Call over TLS; plaintext when absent. */
+  tls?: ClientTls;
+}
+
+/** TLS of `test-client` (PEM text). */
+export interface ClientTls {
+  /** CA that issued the server's certificate; default: the system's CAs. */
+  ca?: string;
+  /** A client certificate and its key, for mutual TLS. */
+  cert?: string;
+  key?: string;
+  /** The name the server's certificate must carry, when it is not the address's host. */
+  serverName?: string;
 }
 
 interface Codec {
@@ -42,7 +55,7 @@ export async function callHook(call: TestCall): Promise<Record<string, unknown>>
   const [requestCodec, responseCodec] = codecs[call.hook];
   const request = requestCodec.fromJSON(parseRequestJson(call.json, requestCodec.fromPartial({}) as Record<string, unknown>));
   const method = call.hook.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
-  const client = new proto.HookServiceClient(call.address, credentials.createInsecure());
+  const client = new proto.HookServiceClient(call.address, channelCredentials(call.tls), channelOptions(call.tls));
   const metadata = new Metadata();
   if (call.idempotencyKey) metadata.set('idempotency-key', call.idempotencyKey);
   try {
@@ -63,14 +76,37 @@ export async function callHook(call: TestCall): Promise<Record<string, unknown>>
   }
 }
 
+/** Where JSON.parse stopped, as " (at character N)", without quoting the text. */
+function jsonErrorPosition(json: string): string {
+  try {
+    JSON.parse(json);
+  } catch (error) {
+    const position = /position (\d+)/.exec((error as Error).message);
+    if (position) return ` (at character ${Number(position[1]) + 1} of ${json.length})`;
+  }
+  return '';
+}
+
 /** Parses the request; `defaults` (the empty request) names its fields and their types. */
+function channelCredentials(tls: ClientTls | undefined) {
+  if (!tls) return credentials.createInsecure();
+  const pem = (text: string | undefined) => (text === undefined ? null : Buffer.from(text));
+  return credentials.createSsl(pem(tls.ca), pem(tls.key), pem(tls.cert));
+}
+
+function channelOptions(tls: ClientTls | undefined): Record<string, string> {
+  if (!tls?.serverName) return {};
+  return { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName };
+}
+
 function parseRequestJson(json: string, defaults: Record<string, unknown>): unknown {
   const keys = Object.keys(defaults);
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
   } catch {
-    throw new UsageError(`the request is not valid JSON: ${json}`);
+    // Not quoted: the request may hold a session id (authId).
+    throw new UsageError(`the request is not valid JSON${jsonErrorPosition(json)}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new UsageError('the request must be a JSON object, e.g. {"clusterId":"1"}');

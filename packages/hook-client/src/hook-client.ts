@@ -1,15 +1,33 @@
 import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import got, { type Progress, RequestError } from 'got';
 import type { AttemptObserver, AttemptResult } from './attempt-observer.js';
+import { certificatesIn } from './certificates-in.js';
 import { HookError } from './errors.js';
 import { parseRetryAfter } from './parse-retry-after.js';
 import { decodeSecret, signatureHeader } from './signature.js';
 
-/** Options of `HookClient`. */
-export interface HookClientOptions {
+/** How `HookClient` uses HTTPS (PEM text). Certificates are always verified. */
+export interface HookTls {
+  /** CA certificates trusted besides the system's, e.g. an integrator's private CA. */
+  ca?: string;
+  /** A client certificate and its key, for integrators that require mutual TLS. */
+  cert?: string;
+  key?: string;
+  /** Per hook name: the only CA trusted for that hook (a pinned CA), instead of the system's and `ca`. */
+  pinnedCa?: Readonly<Record<string, string>>;
+}
+
+/** What `HookClient.reconfigure` can replace while it runs. */
+export interface HookCredentials {
   /** Standard Webhooks secrets (`whsec_…`); every request is signed with each. Default: none (unsigned). */
   secrets?: readonly string[];
+  tls?: HookTls;
+}
+
+/** Options of `HookClient`. */
+export interface HookClientOptions extends HookCredentials {
   /** The `user-agent` header. Default `ccx-hook-service`. */
   userAgent?: string;
   /** Largest reply body accepted, in bytes. Default 64 KiB. */
@@ -52,16 +70,42 @@ export interface HookReply {
  * The constructor throws `InvalidSecretError` for a secret not of the form `whsec_<base64>`.
  */
 export class HookClient {
-  private readonly keys: Buffer[];
+  private keys: Buffer[] = [];
+  private https: { certificateAuthority?: string[]; certificate?: string; key?: string; pinned: Map<string, string> } = { pinned: new Map() };
   private readonly userAgent: string;
   private readonly maxReplyBytes: number;
   private readonly observer: AttemptObserver | undefined;
 
   constructor(options: HookClientOptions = {}) {
-    this.keys = (options.secrets ?? []).map(decodeSecret);
+    this.reconfigure(options);
     this.userAgent = options.userAgent ?? 'ccx-hook-service';
     this.maxReplyBytes = options.maxReplyBytes ?? 64 * 1024;
     this.observer = options.observer;
+  }
+
+  /**
+   * Replaces the secrets and the TLS material for the requests that start from now on (after a
+   * rotation or a certificate renewal). Throws `InvalidSecretError` for a bad secret and an
+   * `Error` naming the problem for unusable TLS material, and then changes nothing.
+   */
+  reconfigure(credentials: HookCredentials): void {
+    const keys = (credentials.secrets ?? []).map(decodeSecret);
+    const tls = credentials.tls ?? {};
+    if ((tls.cert === undefined) !== (tls.key === undefined)) throw new Error('a client certificate needs its key, and a key its certificate');
+    const https = {
+      certificateAuthority: tls.ca === undefined ? undefined : [...rootCertificates, tls.ca],
+      certificate: tls.cert,
+      key: tls.key,
+      pinned: new Map(Object.entries(tls.pinnedCa ?? {})),
+    };
+    try {
+      for (const ca of [tls.ca, ...https.pinned.values()]) if (ca !== undefined) certificatesIn(ca);
+      createSecureContext({ cert: https.certificate, key: https.key });
+    } catch (error) {
+      throw new Error(`unusable TLS material for hooks: ${(error as Error).message}`);
+    }
+    this.keys = keys;
+    this.https = https;
   }
 
   /**
@@ -110,6 +154,11 @@ export class HookClient {
       timeout: { request: request.timeoutMs },
       followRedirect: false,
       throwHttpErrors: false,
+      https: {
+        certificateAuthority: this.https.pinned.get(request.hookName) ?? this.https.certificateAuthority,
+        certificate: this.https.certificate,
+        key: this.https.key,
+      },
       retry: { limit: 0 },
       // The body is checked as bytes: invalid UTF-8 must fail, never become U+FFFD. Not
       // decompressed either: a compression bomb stays a small, invalid body.
@@ -171,8 +220,17 @@ export class HookClient {
       return new HookError('ERR_HOOK_TIMEOUT', `no complete reply within ${request.timeoutMs}ms`, { cause: error });
     }
     const code = error instanceof RequestError ? error.code : 'unknown error';
+    if (isTlsFailure(code)) {
+      // A certificate the client does not trust, or a handshake the integrator refused: the
+      // endpoint cannot be reached as configured, like any connection failure.
+      return new HookError('ERR_HOOK_CONNECTION', `TLS handshake failed: ${code}: ${(error as Error).message}`, { cause: error });
+    }
     return new HookError('ERR_HOOK_CONNECTION', `request failed: ${code}`, { cause: error });
   }
+}
+
+function isTlsFailure(code: string): boolean {
+  return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|^ERR_TLS|^ERR_SSL|HOSTNAME_MISMATCH/.test(code);
 }
 
 function resultOf(error: HookError): AttemptResult {

@@ -1,7 +1,8 @@
 export type { AttemptObserver, AttemptResult } from './attempt-observer.js';
+export { certificatesIn } from './certificates-in.js';
 export { type Admission, CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 export { HookError, type HookErrorCode, InvalidSecretError } from './errors.js';
-export { HookClient, type HookClientOptions, type HookReply, type HookRequest } from './hook-client.js';
+export { HookClient, type HookClientOptions, type HookCredentials, type HookReply, type HookRequest, type HookTls } from './hook-client.js';
 export { type Logger, silentLogger } from './logger.js';
 export { newWebhookId } from './new-webhook-id.js';
 export { type RetriedReply, type RetryOptions, sendWithRetries } from './send-with-retries.js';

@@ -1,13 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { InvalidSecretError } from './errors.js';
 
-/** Decodes a Standard Webhooks secret `whsec_<base64 key>` to its key bytes; throws `InvalidSecretError`. */
+/** Decodes a Standard Webhooks secret `whsec_<base64 key>` (a key of 24 to 64 bytes, as the specification asks) to its key bytes; throws `InvalidSecretError`. */
 export function decodeSecret(secret: string): Buffer {
   // Also reached from JavaScript, where a missing secret is `undefined`.
   const match = typeof secret === 'string' ? /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret.trim()) : null;
   const key = match ? Buffer.from(match[1]!, 'base64') : Buffer.alloc(0);
-  if (key.length < 16) {
-    throw new InvalidSecretError('a hook secret must be "whsec_" followed by at least 16 base64-encoded bytes');
+  if (key.length < 24 || key.length > 64) {
+    throw new InvalidSecretError('a hook secret must be "whsec_" followed by 24 to 64 base64-encoded bytes');
   }
   return key;
 }

@@ -12,12 +12,10 @@ export function formatHook(hook: ReceivedHook): string {
   return `${hook.hook} -> ${hook.status} ${headers} ${signed}\n  ${redactAuthId(hook.body)}`;
 }
 
+/**
+ * The body with every `auth_id` value replaced, whether the body is JSON or not: a broken or
+ * hostile body that mentions `auth_id` is printed redacted too.
+ */
 function redactAuthId(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as Record<string, unknown>;
-    if (typeof parsed === 'object' && parsed !== null && 'auth_id' in parsed) parsed.auth_id = '[redacted]';
-    return JSON.stringify(parsed);
-  } catch {
-    return body;
-  }
+  return body.replace(/(["']?auth_?id["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s,&}\]]*)/gi, '$1"[redacted]"');
 }

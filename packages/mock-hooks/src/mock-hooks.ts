@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { newWebhookId, verifySignature } from '@ccx-hook/hook-client';
+import { decodeSecret, newWebhookId, verifySignature } from '@ccx-hook/hook-client';
 import { formatHook } from './format-hook.js';
 
 /** Options of `startMockHooks`. */
@@ -78,6 +78,8 @@ const maxBody = 1024 * 1024;
  * file cannot be written.
  */
 export async function startMockHooks(options: MockHooksOptions = {}): Promise<MockHooks> {
+  // A secret that cannot verify anything must stop the start, not fail every hook with 401.
+  for (const secret of options.secrets ?? []) decodeSecret(secret);
   const received: ReceivedHook[] = [];
   const server = createServer((request, response) => {
     readBody(request).then(

@@ -8,6 +8,7 @@ import type { CallObserver } from './call-observer.js';
 import { HookService, type Outbox } from './hook-service.js';
 import { PreHookCaller } from './pre-hook-caller.js';
 import type { HooksSettings, PreHookPolicy } from './server-options.js';
+import type { ServerTls } from './server-tls.js';
 
 /** Options of `startServer`. */
 export interface ServerOptions {
@@ -22,6 +23,8 @@ export interface ServerOptions {
   logger: Logger;
   /** Told how every call ended (for metrics). Default: nobody. */
   observer?: CallObserver;
+  /** TLS (mutual TLS when it has a client CA); plaintext when absent. */
+  tls?: ServerTls;
 }
 
 /** A listening server. */
@@ -61,7 +64,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   new ReflectionService(loadSync([protoPath, healthProtoPath], { keepCase: true })).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(options.address, ServerCredentials.createInsecure(), (error, boundPort) =>
+    server.bindAsync(options.address, options.tls ?? ServerCredentials.createInsecure(), (error, boundPort) =>
       error ? reject(error) : resolve(boundPort),
     );
   });

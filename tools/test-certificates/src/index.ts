@@ -1,0 +1,1 @@
+export { type Certificate, type CertificateAuthority, createCertificateAuthority } from './certificate-authority.js';
