@@ -63,8 +63,13 @@ export class CliProcess {
 
   /** Sends `signal` and resolves with the exit code. */
   stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (!this.closed) process.kill(-this.child.pid!, signal);
+    this.signal(signal);
     return this.exited;
+  }
+
+  /** Sends `signal` (e.g. SIGHUP) to the process and everything it started. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.closed) process.kill(-this.child.pid!, signal);
   }
 }
 
