@@ -116,7 +116,8 @@ function parseRequestJson(json: string, defaults: Record<string, unknown>): unkn
     const field = keys.find((candidate) => candidate === key || snake(candidate) === key);
     if (field === undefined) throw new UsageError(`unknown request field "${key}"; this hook takes ${keys.join(', ')}`);
     const expected = fieldType(defaults[field]);
-    if (value !== null && !fitsType(value, expected)) throw new UsageError(`request field "${key}" must be ${expected}, got ${JSON.stringify(value)}`);
+    // The value is not quoted: it may be a session id (authId).
+    if (value !== null && !fitsType(value, expected)) throw new UsageError(`request field "${key}" must be ${expected}, got ${jsonType(value)}`);
   }
   return parsed;
 }
@@ -128,6 +129,12 @@ function fieldType(empty: unknown): FieldType {
   if (typeof empty === 'number') return 'a whole number from 0 to 4294967295';
   if (Array.isArray(empty)) return 'an array of strings';
   return 'a string';
+}
+
+function jsonType(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return Number.isInteger(value) ? (value < 0 ? 'a negative number' : 'a number out of range') : 'a fraction';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function fitsType(value: unknown, type: FieldType): boolean {
