@@ -20,7 +20,7 @@ export function reloadCredentialsOnSighup(config: ServiceConfig, client: HookCli
       new HookClient(hooks);
       if (serverTls && credentials.grpcTls) serverTls.update(credentials.grpcTls);
       client.reconfigure(hooks);
-      logger.info('credentials reloaded', { secrets: credentials.secrets.length, grpc_tls: serverTls !== undefined });
+      logger.info('credentials reloaded', { secret_count: credentials.secrets.length, grpc_tls: serverTls !== undefined });
     } catch (error) {
       logger.error('credentials not reloaded; the current ones stay in use', { error: (error as Error).message });
     }

@@ -109,6 +109,8 @@ describe('end to end: commands, configuration and errors', function () {
       ['test-client', 'add_node', '{"clusterId":"c1","nodeCount":-1}'],
       ['test-client', 'add_node', '{"clusterId":5}'],
       ['local-server', 'http://example.com'],
+      ['mock-hooks', '--secret', 'NOT-A-WHSEC'],
+      ['mock-hooks', '--secret', `whsec_${Buffer.from('only-16-bytes!!!').toString('base64')}`],
     ]) {
       const result = await runCli(args);
       expect(result.code, args.join(' ')).to.equal(2);

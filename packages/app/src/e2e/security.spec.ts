@@ -149,6 +149,32 @@ describe('end to end: security', function () {
     }
   });
 
+  it('rotates the hook secret: hooks.secret_file is read again on SIGHUP, and both secrets sign meanwhile', async () => {
+    const [oldSecret, newSecret] = ['old-secret-of-thirty-two-bytes!!', 'new-secret-of-thirty-two-bytes!!'].map((key) => `whsec_${Buffer.from(key).toString('base64')}`);
+    const secretFile = join(dir, 'hook-secret');
+    writeFileSync(secretFile, `${oldSecret}\n`);
+    // The integrator has moved on to the new secret already.
+    const receiver = await startMockHooksProcess(['--secret', newSecret]);
+    processes.push(receiver.mock);
+    const { service, port } = await startService({
+      CCX_HOOK_HOOKS_URL: receiver.url,
+      CCX_HOOK_HOOKS_SECRET_FILE: secretFile,
+      CCX_HOOK_HOOKS_ATTEMPTS: '1',
+      CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'd.db')}`,
+    });
+    processes.push(service);
+    const decidedBy = async () => (JSON.parse((await testClient(port)).stdout) as { decidedBy: string }).decidedBy;
+    expect(await decidedBy(), 'signed with the old secret only').to.equal('DECIDED_BY_FAILURE_POLICY');
+    writeFileSync(secretFile, `${oldSecret}\n${newSecret}\n`);
+    service.signal('SIGHUP');
+    await service.waitFor(/credentials reloaded.*"secret_count":2/);
+    expect(await decidedBy(), 'signed with both').to.equal('DECIDED_BY_INTEGRATOR');
+    writeFileSync(secretFile, 'whsec_short');
+    service.signal('SIGHUP');
+    await service.waitFor(/credentials not reloaded/);
+    expect(await decidedBy(), 'a bad file changes nothing').to.equal('DECIDED_BY_INTEGRATOR');
+  });
+
   it('refuses unusable TLS files at start with one line naming the key', async () => {
     const server = serverCa.issueServer('ccx-hook');
     const env = { CCX_HOOK_HOOKS_URL: 'http://127.0.0.1:1', CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'd.db')}` };
