@@ -8,12 +8,16 @@ const bin = createRequire(import.meta.url).resolve('ccx-hook-service/bin');
 /** A `serve` process of the real CLI and a gRPC client on one channel to it. */
 export interface ServiceProcess {
   client: HookServiceClient;
+  pid: number;
+  /** When it was spawned, on the monotonic clock. */
+  spawnedAt: number;
   stop(): Promise<void>;
 }
 
 /** Starts `ccx-hook-service serve` with `env` (plus a free port) and resolves once it listens. */
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CCX_HOOK_')));
+  const spawnedAt = performance.now();
   const child: ChildProcess = spawn(process.execPath, [bin, 'serve'], {
     env: { ...clean, CCX_HOOK_GRPC_ADDRESS: '127.0.0.1:0', CCX_HOOK_HTTP_ADDRESS: '127.0.0.1:0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,6 +41,8 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
   const client = new HookServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
   return {
     client,
+    pid: child.pid!,
+    spawnedAt,
     async stop() {
       client.close();
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -59,7 +65,7 @@ export function call(client: HookServiceClient, method: 'preAddNode' | 'postAddN
 }
 
 /** Calls `method` with `inFlight` calls at a time for `durationMs`; resolves with calls per second. */
-export async function rate(client: HookServiceClient, method: 'postAddNode', request: (n: number) => object, inFlight: number, durationMs: number) {
+export async function rate(client: HookServiceClient, method: 'preAddNode' | 'postAddNode', request: (n: number) => object, inFlight: number, durationMs: number) {
   let done = 0;
   let next = 0;
   const end = performance.now() + durationMs;

@@ -1,0 +1,23 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { credentials } from '@grpc/grpc-js';
+import { HookServiceClient } from '@ccx-hook/proto';
+
+/** Starts `bare-server.js` (the baseline) against `integratorUrl`; resolves with a client and a stop function. */
+export async function startBareServer(integratorUrl: string): Promise<{ client: HookServiceClient; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./bare-server.js', import.meta.url)), integratorUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
+  });
+  const client = new HookServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  return {
+    client,
+    async stop() {
+      client.close();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

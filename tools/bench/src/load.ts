@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+
+/** One request: resolves when it is answered. */
+export type Request = () => Promise<unknown>;
+
+/** `inFlight` requests at a time for `durationMs`: the rate (per second) and every latency (ms). */
+export async function closedLoop(request: Request, inFlight: number, durationMs: number): Promise<{ rate: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  const end = started + durationMs;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < end) {
+        const sent = performance.now();
+        await request();
+        latencies.push(performance.now() - sent);
+      }
+    }),
+  );
+  return { rate: latencies.length / ((performance.now() - started) / 1000), latencies };
+}
+
+/**
+ * `perSecond` requests a second for `durationMs`, each sent on schedule whatever the others
+ * do (an open loop, so a slow answer cannot slow the load down): every latency (ms).
+ */
+export async function openLoop(request: Request, perSecond: number, durationMs: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const pending: Promise<void>[] = [];
+  const started = performance.now();
+  for (let n = 0; n < (perSecond * durationMs) / 1000; n++) {
+    const due = started + (n * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(request().then(() => void latencies.push(performance.now() - due)));
+  }
+  await Promise.all(pending);
+  return latencies;
+}
+
+/** The peak resident set of process `pid` so far, in MB (Linux `VmHWM`). */
+export async function peakRssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}

@@ -1,0 +1,178 @@
+/**
+ * `npm run bench` (issue 9): the service against a bare baseline measured in the same run,
+ * alternating, three rounds; prints a table of medians and ratios (Markdown, for
+ * docs/BENCHMARKS.md). Loopback only; a few minutes. Not part of `npm test`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import got from 'got';
+import { createTestDatabase, postgresAvailable } from '@ccx-hook/test-postgres';
+import { startBareServer } from './bare-process.js';
+import { type Integrator, startIntegrator } from './integrator.js';
+import { closedLoop, openLoop, peakRssMb } from './load.js';
+import { fixed, median, percentile, table } from './measure.js';
+import { seedBacklog } from './seed-backlog.js';
+import { call, type ServiceProcess, startServiceProcess } from './service-process.js';
+
+const rounds = 3;
+const windowMs = 3_000;
+const drainWindowMs = 10_000;
+const backlog = { blocked: 0, spread: 100_000, clusters: 1_000 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (text: string) => process.stderr.write(`${text}\n`);
+const dir = mkdtempSync(join(tmpdir(), 'ccx-service-bench-'));
+let files = 0;
+const sqliteUrl = () => `sqlite:${join(dir, `store-${files++}.db`)}`;
+const withPostgres = await postgresAvailable('service benchmark on PostgreSQL');
+const drops: (() => Promise<void>)[] = [];
+const postgresUrl = async () => {
+  const database = await createTestDatabase();
+  drops.push(() => database.drop());
+  return database.url;
+};
+
+/** Every figure of every round, by name. */
+const samples = new Map<string, number[]>();
+const record = (name: string, value: number) => samples.set(name, [...(samples.get(name) ?? []), value]);
+const med = (name: string) => median(samples.get(name) ?? []);
+
+const pre = (client: ServiceProcess['client']) => () => call(client, 'preAddNode', { clusterId: 'c1', nodeCount: 1 });
+let postCount = 0;
+const post = (client: ServiceProcess['client']) => () => call(client, 'postAddNode', { clusterId: `c${postCount++ % 200}`, nodeIds: ['n1'] });
+
+async function withService<T>(env: Record<string, string>, work: (service: ServiceProcess) => Promise<T>): Promise<T> {
+  const service = await startServiceProcess(env);
+  try {
+    return await work(service);
+  } finally {
+    await service.stop();
+  }
+}
+
+async function withBare<T>(integrator: Integrator, work: (client: ServiceProcess['client']) => Promise<T>): Promise<T> {
+  const bare = await startBareServer(integrator.url);
+  try {
+    return await work(bare.client);
+  } finally {
+    await bare.stop();
+  }
+}
+
+/** Rows 1, 2 and 5: pre- hooks through `serve` and through the bare server. */
+async function preHooks(integrator: Integrator, serviceFirst: boolean) {
+  const env = () => ({ CCX_HOOK_HOOKS_URL: integrator.url, CCX_HOOK_STORE_URL: sqliteUrl() });
+  const measure = async (name: string, client: ServiceProcess['client']) => {
+    await closedLoop(pre(client), 64, 1_000); // warm-up
+    record(`pre rate ${name}`, (await closedLoop(pre(client), 64, windowMs)).rate);
+    const single = (await closedLoop(pre(client), 1, windowMs)).latencies;
+    record(`pre p50 1 ${name}`, percentile(single, 50));
+    record(`pre p99 1 ${name}`, percentile(single, 99));
+    const paced = await openLoop(pre(client), 200, windowMs);
+    record(`pre p50 200 ${name}`, percentile(paced, 50));
+    record(`pre p99 200 ${name}`, percentile(paced, 99));
+  };
+  const service = () =>
+    withService(env(), async ({ client }) => {
+      await measure('service', client);
+      // Row 5: the same paced pre- hooks while post- hooks are enqueued (and delivered) at full rate.
+      const [paced] = await Promise.all([openLoop(pre(client), 100, windowMs), closedLoop(post(client), 64, windowMs)]);
+      record('pre p99 under post load', percentile(paced, 99));
+      record('pre p99 alone', percentile(await openLoop(pre(client), 100, windowMs), 99));
+    });
+  const bare = () => withBare(integrator, (client) => measure('bare', client));
+  for (const run of serviceFirst ? [service, bare] : [bare, service]) await run();
+}
+
+/** Row 3: durable post- enqueue while the dispatcher delivers, against a trivial unary handler. */
+async function postEnqueue(integrator: Integrator, stores: [string, () => Promise<string> | string][]) {
+  for (const [name, url] of stores) {
+    await withService({ CCX_HOOK_HOOKS_URL: integrator.url, CCX_HOOK_STORE_URL: await url() }, async ({ client }) => {
+      await closedLoop(post(client), 64, 1_000);
+      record(`post rate ${name}`, (await closedLoop(post(client), 64, windowMs)).rate);
+    });
+  }
+  await withBare(integrator, async (client) => {
+    await closedLoop(post(client), 64, 1_000);
+    record('post rate bare', (await closedLoop(post(client), 64, windowMs)).rate);
+  });
+}
+
+/** Rows 4, 6 and 7: a 100,000 backlog drained; RSS holding it and draining it; start-up with it on disk. */
+async function drain(integrator: Integrator, stores: [string, () => Promise<string> | string][]) {
+  for (const [name, url] of stores) {
+    for (const replicas of name === 'PostgreSQL' ? [1, 2] : [1]) {
+      const storeUrl = await url();
+      await seedBacklog(storeUrl, backlog);
+      const env = { CCX_HOOK_HOOKS_URL: integrator.url, CCX_HOOK_STORE_URL: storeUrl };
+      const services = await Promise.all(Array.from({ length: replicas }, () => startServiceProcess(env)));
+      try {
+        if (replicas === 1) {
+          await pre(services[0]!.client)();
+          record(`startup ${name}`, performance.now() - services[0]!.spawnedAt);
+        }
+        await sleep(2_000);
+        const before = integrator.received();
+        await sleep(drainWindowMs);
+        record(`drain ${name} x${replicas}`, (integrator.received() - before) / (drainWindowMs / 1000));
+        if (replicas === 1) record(`rss draining ${name}`, await peakRssMb(services[0]!.pid));
+      } finally {
+        await Promise.all(services.map((service) => service.stop()));
+      }
+    }
+  }
+  // Holding the backlog with the integrator down: nothing is due, nothing is delivered.
+  const holding = sqliteUrl();
+  await seedBacklog(holding, { ...backlog, headsDueInMs: 300_000 });
+  await withService({ CCX_HOOK_HOOKS_URL: 'http://127.0.0.1:1', CCX_HOOK_STORE_URL: holding }, async (service) => {
+    await closedLoop(post(service.client), 16, windowMs);
+    record('rss holding', await peakRssMb(service.pid));
+  });
+  // The baseline: the same POSTs straight from one process, as many at a time as the dispatcher's default.
+  const body = '{"cluster_id":"x"}';
+  record('drain raw got', (await closedLoop(() => got.post(`${integrator.url}/post-add-node`, { body, retry: { limit: 0 } }), 16, drainWindowMs)).rate);
+}
+
+const integrator = await startIntegrator();
+try {
+  const stores: [string, () => Promise<string> | string][] = [['SQLite', sqliteUrl]];
+  if (withPostgres) stores.push(['PostgreSQL', postgresUrl]);
+  for (let round = 1; round <= rounds; round++) {
+    log(`round ${round} of ${rounds}: pre- hooks`);
+    await preHooks(integrator, round % 2 === 1);
+    log(`round ${round} of ${rounds}: post- enqueue`);
+    await postEnqueue(integrator, round % 2 === 1 ? stores : [...stores].reverse());
+    log(`round ${round} of ${rounds}: drain`);
+    await drain(integrator, stores);
+  }
+} finally {
+  await integrator.close();
+  for (const drop of drops) await drop().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const ms = (value: number) => `${fixed(value)} ms`;
+const ratio = (a: string, b: string) => fixed(med(a) / med(b));
+const rows: string[][] = [
+  ['1', 'pre- hook calls/s, 64 in flight', fixed(med('pre rate service'), 0), `bare grpc-js + got: ${fixed(med('pre rate bare'), 0)}`, ratio('pre rate service', 'pre rate bare'), '≥ 0.95'],
+  ['2', 'pre- hook p50 / p99, 1 in flight', `${ms(med('pre p50 1 service'))} / ${ms(med('pre p99 1 service'))}`, `${ms(med('pre p50 1 bare'))} / ${ms(med('pre p99 1 bare'))}`, `p50 +${ms(med('pre p50 1 service') - med('pre p50 1 bare'))}`, 'p50 + ≤ 0.3 ms'],
+  ['2', 'pre- hook p50 / p99 at 200/s', `${ms(med('pre p50 200 service'))} / ${ms(med('pre p99 200 service'))}`, `${ms(med('pre p50 200 bare'))} / ${ms(med('pre p99 200 bare'))}`, `p50 +${ms(med('pre p50 200 service') - med('pre p50 200 bare'))}`, 'p50 + ≤ 0.3 ms'],
+  ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`post rate ${name}`)).map((name) => [
+    '3', `durable post- calls/s, 64 in flight, delivering, ${name}`, fixed(med(`post rate ${name}`), 0), `trivial grpc-js unary: ${fixed(med('post rate bare'), 0)}`, ratio(`post rate ${name}`, 'post rate bare'), '≥ 0.7',
+  ]),
+  ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`drain ${name} x1`)).map((name) => [
+    '4', `drain of a 100,000 backlog, deliveries/s, ${name}`, fixed(med(`drain ${name} x1`), 0), `raw got POSTs, 16 at a time: ${fixed(med('drain raw got'), 0)}`, ratio(`drain ${name} x1`, 'drain raw got'), '≥ 0.5',
+  ]),
+  ...(samples.has('drain PostgreSQL x2')
+    ? [['4', 'drain, two PostgreSQL replicas', fixed(med('drain PostgreSQL x2'), 0), `one replica: ${fixed(med('drain PostgreSQL x1'), 0)}`, ratio('drain PostgreSQL x2', 'drain PostgreSQL x1'), '≥ 1.6']]
+    : []),
+  ['5', 'pre- hook p99 at 100/s while post- hooks run at full rate', ms(med('pre p99 under post load')), `alone: ${ms(med('pre p99 alone'))}`, ratio('pre p99 under post load', 'pre p99 alone'), '≤ 2'],
+  ['6', 'peak RSS holding 100,000 pending (SQLite)', `${fixed(med('rss holding'), 0)} MB`, '—', '—', '≤ 150 MB'],
+  ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`rss draining ${name}`)).map((name) => ['6', `peak RSS draining 100,000, ${name}`, `${fixed(med(`rss draining ${name}`), 0)} MB`, '—', '—', '≤ 150 MB']),
+  ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`startup ${name}`)).map((name) => ['7', `start-up to the first answered call, 100,000 pending, ${name}`, `${fixed(med(`startup ${name}`) / 1000)} s`, '—', '—', '≤ 0.5 s']),
+];
+process.stdout.write(
+  `\nService benchmark, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ` +
+    `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; medians of ${rounds} alternating rounds.\n\n` +
+    `${table(['#', 'measure', 'service', 'baseline (same run)', 'ratio', 'target'], rows)}\n`,
+);
