@@ -15,8 +15,14 @@ export class GroupCommit<T, R> {
   private gathering: Waiter<T, R>[] = [];
   private running: Promise<void> | undefined;
 
-  /** `commit` must resolve with one result per item, in order, or reject for the whole group. */
-  constructor(private readonly commit: (items: T[]) => Promise<R[]>) {}
+  /**
+   * `commit` must resolve with one result per item, in order, or reject for the whole group;
+   * `what` names an item in the `StoreError` of a failed group ("cannot store <what>").
+   */
+  constructor(
+    private readonly commit: (items: T[]) => Promise<R[]>,
+    private readonly what = 'delivery',
+  ) {}
 
   /** Resolves with the item's result once its group is committed. */
   add(item: T): Promise<R> {
@@ -39,7 +45,7 @@ export class GroupCommit<T, R> {
         const results = await this.commit(group.map((waiter) => waiter.item));
         group.forEach((waiter, index) => waiter.resolve(results[index]!));
       } catch (error) {
-        const failure = error instanceof StoreError ? error : new StoreError(`cannot store delivery: ${(error as Error).message}`, { cause: error });
+        const failure = error instanceof StoreError ? error : new StoreError(`cannot store ${this.what}: ${(error as Error).message}`, { cause: error });
         for (const waiter of group) waiter.reject(failure);
       }
     }

@@ -21,6 +21,13 @@ import type {
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { type AttemptRow, type DeliveryRow, rowMappers } from './store-rows.js';
 
+/** An attempt to record under its lease, with what follows it. */
+export interface LeasedAttempt {
+  lease: Lease;
+  attempt: NewAttempt;
+  outcome: AttemptOutcome;
+}
+
 
 type Row = DeliveryRow<number>;
 const { toDelivery, toAttempt, toPage } = rowMappers((time: number) => time);
@@ -36,6 +43,7 @@ const purgeBatch = 1000;
 export class SqliteOutbox {
   private readonly db: Database.Database;
   private readonly inode: { dev: number; ino: number };
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(private readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -73,39 +81,42 @@ export class SqliteOutbox {
   claim(limit: number, leaseMs: number): ClaimedDelivery[] {
     this.checkFile();
     const now = Date.now();
-    const heads = this.db.prepare<[number, number], Row>(
-      'SELECT * FROM deliveries WHERE ready_at IS NOT NULL AND ready_at <= ? ORDER BY ready_at, seq LIMIT ?',
+    const heads = this.statement('SELECT * FROM deliveries WHERE ready_at IS NOT NULL AND ready_at <= ? ORDER BY ready_at, seq LIMIT ?');
+    const lease = this.statement('UPDATE deliveries SET lease_token = ?, ready_at = ? WHERE seq = ?');
+    return this.withoutSync(() =>
+      this.db.transaction(() =>
+        (heads.all(now, limit) as Row[]).map((row) => {
+          const token = randomUUID();
+          lease.run(token, now + leaseMs, row.seq);
+          return { ...toDelivery(row), lease: { deliveryId: row.id, clusterId: row.cluster_id, token } };
+        }),
+      ).immediate(),
     );
-    const lease = this.db.prepare('UPDATE deliveries SET lease_token = ?, ready_at = ? WHERE seq = ?');
-    return this.db.transaction(() =>
-      heads.all(now, limit).map((row) => {
-        const token = randomUUID();
-        lease.run(token, now + leaseMs, row.seq);
-        return { ...toDelivery(row), lease: { deliveryId: row.id, clusterId: row.cluster_id, token } };
-      }),
-    ).immediate();
   }
 
-  recordAttempt(lease: Lease, attempt: NewAttempt, outcome: AttemptOutcome): boolean {
+  /**
+   * Records a group of attempts in one transaction (one fsync): each applies only while its
+   * lease token holds; resolves with whether each was applied.
+   */
+  recordAttempts(records: LeasedAttempt[]): boolean[] {
     this.checkFile();
     const now = Date.now();
+    return this.db.transaction(() => records.map((record) => this.recordOne(record, now))).immediate();
+  }
+
+  private recordOne({ lease, attempt, outcome }: LeasedAttempt, now: number): boolean {
     const pending = outcome.status === 'pending';
     const nextAt = pending ? now + outcome.delayMs : now;
-    return this.db.transaction(() => {
-      const applied = this.db
-        .prepare(
-          `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, ready_at = ?,
-             lease_token = NULL, last_error = ?, updated_at = ?
-           WHERE id = ? AND lease_token = ? AND status = 'pending'`,
-        )
-        .run(outcome.status, nextAt, pending ? nextAt : null, attempt.error ?? null, now, lease.deliveryId, lease.token);
-      if (applied.changes === 0) return false;
-      this.db
-        .prepare('INSERT INTO attempts (delivery_id, attempt, ended_at, duration_ms, status_code, error) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(lease.deliveryId, attempt.attempt, now, attempt.durationMs, attempt.statusCode ?? null, attempt.error ?? null);
-      if (!pending) this.promoteHead(lease.clusterId, now);
-      return true;
-    }).immediate();
+    const applied = this.statement(
+      `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, ready_at = ?,
+         lease_token = NULL, last_error = ?, updated_at = ?
+       WHERE id = ? AND lease_token = ? AND status = 'pending'`,
+    ).run(outcome.status, nextAt, pending ? nextAt : null, attempt.error ?? null, now, lease.deliveryId, lease.token);
+    if (applied.changes === 0) return false;
+    this.statement('INSERT INTO attempts (delivery_id, attempt, ended_at, duration_ms, status_code, error) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(lease.deliveryId, attempt.attempt, now, attempt.durationMs, attempt.statusCode ?? null, attempt.error ?? null);
+    if (!pending) this.promoteHead(lease.clusterId, now);
+    return true;
   }
 
   extend(leases: Lease[], leaseMs: number): Lease[] {
@@ -114,9 +125,9 @@ export class SqliteOutbox {
     const update = this.db.prepare(
       "UPDATE deliveries SET ready_at = ? WHERE id = ? AND lease_token = ? AND status = 'pending'",
     );
-    return this.db.transaction(() =>
-      leases.filter((lease) => update.run(now + leaseMs, lease.deliveryId, lease.token).changes === 0),
-    ).immediate();
+    return this.withoutSync(() =>
+      this.db.transaction(() => leases.filter((lease) => update.run(now + leaseMs, lease.deliveryId, lease.token).changes === 0)).immediate(),
+    );
   }
 
   release(leases: Lease[]): void {
@@ -125,9 +136,11 @@ export class SqliteOutbox {
     const update = this.db.prepare(
       "UPDATE deliveries SET ready_at = ?, lease_token = NULL WHERE id = ? AND lease_token = ? AND status = 'pending'",
     );
-    this.db.transaction(() => {
-      for (const lease of leases) update.run(now, lease.deliveryId, lease.token);
-    }).immediate();
+    this.withoutSync(() =>
+      this.db.transaction(() => {
+        for (const lease of leases) update.run(now, lease.deliveryId, lease.token);
+      }).immediate(),
+    );
   }
 
   get(id: string): Delivery | undefined {
@@ -247,21 +260,40 @@ export class SqliteOutbox {
   }
 
   private hasPending(clusterId: string): boolean {
-    return (
-      this.db
-        .prepare<[string], { one: number }>("SELECT 1 AS one FROM deliveries WHERE cluster_id = ? AND status = 'pending' LIMIT 1")
-        .get(clusterId) !== undefined
-    );
+    return this.statement("SELECT 1 AS one FROM deliveries WHERE cluster_id = ? AND status = 'pending' LIMIT 1").get(clusterId) !== undefined;
+  }
+
+  /**
+   * Runs a transaction that nobody outside this process has been told about (a lease taken,
+   * extended or given back) without waiting for its fsync: if the machine loses it, the
+   * delivery is simply not leased, which is what a crash leaves anyway. The next durable
+   * commit (an enqueue, an attempt record) fsyncs the write-ahead log, this one included.
+   */
+  private withoutSync<T>(transaction: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return transaction();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  /** The prepared statement of `sql`, prepared once: the hot paths run a few statements thousands of times. */
+  private statement(sql: string): Database.Statement {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      prepared = this.db.prepare(sql);
+      this.statements.set(sql, prepared);
+    }
+    return prepared;
   }
 
   /** Makes the oldest pending delivery of the cluster its queue head, due now. */
   private promoteHead(clusterId: string, now: number): void {
-    this.db
-      .prepare(
-        `UPDATE deliveries SET ready_at = ? WHERE seq =
-           (SELECT seq FROM deliveries WHERE cluster_id = ? AND status = 'pending' ORDER BY seq LIMIT 1)`,
-      )
-      .run(now, clusterId);
+    this.statement(
+      `UPDATE deliveries SET ready_at = ? WHERE seq =
+         (SELECT seq FROM deliveries WHERE cluster_id = ? AND status = 'pending' ORDER BY seq LIMIT 1)`,
+    ).run(now, clusterId);
   }
 
   private retryOne(id: string, now: number): RetryResult {

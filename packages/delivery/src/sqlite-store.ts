@@ -16,7 +16,7 @@ import type {
 } from './delivery-store.js';
 import { StoreError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
-import type { SqliteOutbox } from './sqlite-outbox.js';
+import type { LeasedAttempt, SqliteOutbox } from './sqlite-outbox.js';
 import type { WorkerRequest, WorkerResponse } from './sqlite-worker.js';
 
 type Method = keyof SqliteOutbox;
@@ -26,13 +26,15 @@ type Call<M extends Method> = SqliteOutbox[M] extends (...args: infer A) => infe
  * The embedded outbox: one SQLite file in WAL mode with `synchronous=FULL`, so a commit
  * survives a crash of the process or the machine. The connection lives in a worker thread, so
  * another process holding the write lock or a slow fsync delays deliveries, never the caller's
- * event loop. Enqueues are committed in groups: while one group commits, the next gathers;
- * none resolves before its commit. Open it with `SqliteStore.open`.
+ * event loop. Enqueues, and attempt records, are committed in groups: while one group
+ * commits, the next gathers; none resolves before its commit. Open it with `SqliteStore.open`.
  */
 export class SqliteStore implements DeliveryStore {
   private readonly calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
   private nextId = 1;
   private readonly groups = new GroupCommit<NewDelivery, string>((group) => this.call('enqueue', group));
+  /** Attempts end side by side (16 in flight by default): their records share commits too. */
+  private readonly records = new GroupCommit<LeasedAttempt, boolean>((group) => this.call('recordAttempts', group), 'attempt');
   private closed = false;
   private failure: StoreError | undefined;
 
@@ -83,7 +85,8 @@ export class SqliteStore implements DeliveryStore {
   }
 
   recordAttempt(lease: Lease, attempt: NewAttempt, outcome: AttemptOutcome): Promise<boolean> {
-    return this.call('recordAttempt', lease, attempt, outcome);
+    if (this.closed) return Promise.reject(new StoreError('store is closed'));
+    return this.records.add({ lease, attempt, outcome });
   }
 
   extend(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
@@ -133,7 +136,7 @@ export class SqliteStore implements DeliveryStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.groups.drain();
+    await Promise.all([this.groups.drain(), this.records.drain()]);
     if (!this.failure) await this.call('close');
     await this.worker.terminate();
   }
