@@ -65,6 +65,13 @@ export interface AttemptRecord extends NewAttempt {
   endedAt: number;
 }
 
+/** An attempt to record under its lease, with what follows it (the stores commit these in groups). */
+export interface LeasedAttempt {
+  lease: Lease;
+  attempt: NewAttempt;
+  outcome: AttemptOutcome;
+}
+
 /** What happens to a delivery after an attempt. The store adds `delayMs` to its own clock. */
 export type AttemptOutcome =
   | { status: 'delivered' }

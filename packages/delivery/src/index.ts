@@ -9,6 +9,7 @@ export type {
   DeliveryStatus,
   DeliveryStore,
   Lease,
+  LeasedAttempt,
   NewAttempt,
   NewDelivery,
   RetryResult,

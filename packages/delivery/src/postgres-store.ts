@@ -11,6 +11,7 @@ import type {
   DeliveryStatus,
   DeliveryStore,
   Lease,
+  LeasedAttempt,
   NewAttempt,
   NewDelivery,
   RetryResult,
@@ -32,6 +33,31 @@ const clusterLocks = (param: string) =>
      (SELECT DISTINCT hashtextextended('cluster:' || c, 0) AS k FROM unnest(${param}::text[]) AS c ORDER BY 1) AS s`;
 const purgeBatch = 1000;
 
+/** One attempt record inside a transaction that holds the locks of the clusters it promotes. */
+async function recordOne(client: pg.PoolClient, { lease, attempt, outcome }: LeasedAttempt): Promise<boolean> {
+  const pending = outcome.status === 'pending';
+  const next = `now() + ${ms('$4::float8')}`;
+  const { rowCount } = await client.query(
+    `UPDATE ccx_hook_deliveries SET status = $3, attempts = attempts + 1, next_attempt_at = ${next},
+       ready_at = ${pending ? next : 'NULL'}, lease_token = NULL, last_error = $5, updated_at = now()
+     WHERE id = $1 AND lease_token = $2 AND status = 'pending'`,
+    [lease.deliveryId, lease.token, outcome.status, pending ? outcome.delayMs : 0, attempt.error ?? null],
+  );
+  if (rowCount === 0) return false;
+  await client.query(
+    'INSERT INTO ccx_hook_attempts (delivery_id, attempt, duration_ms, status_code, error) VALUES ($1, $2, $3, $4, $5)',
+    [lease.deliveryId, attempt.attempt, attempt.durationMs, attempt.statusCode ?? null, attempt.error ?? null],
+  );
+  if (!pending) {
+    await client.query(
+      `UPDATE ccx_hook_deliveries SET ready_at = now() WHERE id =
+         (SELECT id FROM ccx_hook_deliveries WHERE cluster_id = $1 AND status = 'pending' ORDER BY seq LIMIT 1)`,
+      [lease.clusterId],
+    );
+  }
+  return true;
+}
+
 /**
  * The outbox on PostgreSQL, shared by any number of replicas. Time is the database's `now()`;
  * claims take queue heads with `FOR UPDATE SKIP LOCKED`; changes to one cluster's queue
@@ -40,6 +66,8 @@ const purgeBatch = 1000;
  */
 export class PostgresStore implements DeliveryStore {
   private readonly groups = new GroupCommit<NewDelivery, string>((group) => this.insert(group));
+  /** Attempts end side by side (16 in flight by default): their records share commits too. */
+  private readonly records = new GroupCommit<LeasedAttempt, boolean>((group) => this.recordGroup(group), 'attempt');
   private closed = false;
 
   private constructor(private readonly pool: pg.Pool) {}
@@ -134,32 +162,22 @@ export class PostgresStore implements DeliveryStore {
   }
 
   recordAttempt(lease: Lease, attempt: NewAttempt, outcome: AttemptOutcome): Promise<boolean> {
-    const pending = outcome.status === 'pending';
+    if (this.closed) return Promise.reject(new StoreError('store is closed'));
+    return this.records.add({ lease, attempt, outcome });
+  }
+
+  /** Records a group of attempts in one transaction (one commit); each applies only while its lease token holds. */
+  private recordGroup(group: LeasedAttempt[]): Promise<boolean[]> {
     return this.transaction(async (client) => {
       // Promoting the next head must not race an enqueue of the same cluster.
-      if (!pending) await client.query(clusterLocks('$1'), [[lease.clusterId]]);
-      const next = `now() + ${ms('$4::float8')}`;
-      const { rowCount } = await client.query(
-        `UPDATE ccx_hook_deliveries SET status = $3, attempts = attempts + 1, next_attempt_at = ${next},
-           ready_at = ${pending ? next : 'NULL'}, lease_token = NULL, last_error = $5, updated_at = now()
-         WHERE id = $1 AND lease_token = $2 AND status = 'pending'`,
-        [lease.deliveryId, lease.token, outcome.status, pending ? outcome.delayMs : 0, attempt.error ?? null],
-      );
-      if (rowCount === 0) return false;
-      await client.query(
-        'INSERT INTO ccx_hook_attempts (delivery_id, attempt, duration_ms, status_code, error) VALUES ($1, $2, $3, $4, $5)',
-        [lease.deliveryId, attempt.attempt, attempt.durationMs, attempt.statusCode ?? null, attempt.error ?? null],
-      );
-      if (!pending) {
-        await client.query(
-          `UPDATE ccx_hook_deliveries SET ready_at = now() WHERE id =
-             (SELECT id FROM ccx_hook_deliveries WHERE cluster_id = $1 AND status = 'pending' ORDER BY seq LIMIT 1)`,
-          [lease.clusterId],
-        );
-      }
-      return true;
+      const promoting = group.filter(({ outcome }) => outcome.status !== 'pending').map(({ lease }) => lease.clusterId);
+      if (promoting.length > 0) await client.query(clusterLocks('$1'), [promoting]);
+      const applied: boolean[] = [];
+      for (const record of group) applied.push(await recordOne(client, record));
+      return applied;
     });
   }
+
 
   async extend(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
     const { rows } = await this.query<{ id: string }>(
@@ -278,7 +296,7 @@ export class PostgresStore implements DeliveryStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.groups.drain();
+    await Promise.all([this.groups.drain(), this.records.drain()]);
     await this.pool.end();
   }
 

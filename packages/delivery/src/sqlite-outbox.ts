@@ -4,7 +4,6 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { newWebhookId } from '@ccx-hook/hook-client';
 import type {
-  AttemptOutcome,
   AttemptRecord,
   ClaimedDelivery,
   Delivery,
@@ -13,7 +12,7 @@ import type {
   DeliveryQuery,
   DeliveryStatus,
   Lease,
-  NewAttempt,
+  LeasedAttempt,
   NewDelivery,
   RetryResult,
   StoreStats,
@@ -21,12 +20,6 @@ import type {
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { type AttemptRow, type DeliveryRow, rowMappers } from './store-rows.js';
 
-/** An attempt to record under its lease, with what follows it. */
-export interface LeasedAttempt {
-  lease: Lease;
-  attempt: NewAttempt;
-  outcome: AttemptOutcome;
-}
 
 
 type Row = DeliveryRow<number>;

@@ -9,6 +9,7 @@ import type {
   DeliveryQuery,
   DeliveryStore,
   Lease,
+  LeasedAttempt,
   NewAttempt,
   NewDelivery,
   RetryResult,
@@ -16,7 +17,7 @@ import type {
 } from './delivery-store.js';
 import { StoreError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
-import type { LeasedAttempt, SqliteOutbox } from './sqlite-outbox.js';
+import type { SqliteOutbox } from './sqlite-outbox.js';
 import type { WorkerRequest, WorkerResponse } from './sqlite-worker.js';
 
 type Method = keyof SqliteOutbox;
