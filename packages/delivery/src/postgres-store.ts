@@ -31,6 +31,8 @@ const ms = (param: string) => `(${param} * interval '1 millisecond')`;
 const clusterLocks = (param: string) =>
   `SELECT pg_advisory_xact_lock(k) FROM
      (SELECT DISTINCT hashtextextended('cluster:' || c, 0) AS k FROM unnest(${param}::text[]) AS c ORDER BY 1) AS s`;
+/** Locks the delivery rows of the ids in `param` (a text[]), in id order. */
+const rowLocks = (param: string) => `SELECT id FROM ccx_hook_deliveries WHERE id = ANY(${param}::text[]) ORDER BY id FOR UPDATE`;
 const purgeBatch = 1000;
 
 /** One attempt record inside a transaction that holds the locks of the clusters it promotes. */
@@ -172,6 +174,9 @@ export class PostgresStore implements DeliveryStore {
       // Promoting the next head must not race an enqueue of the same cluster.
       const promoting = group.filter(({ outcome }) => outcome.status !== 'pending').map(({ lease }) => lease.clusterId);
       if (promoting.length > 0) await client.query(clusterLocks('$1'), [promoting]);
+      // Rows are locked in id order, as `extend` locks them: two transactions that touch the
+      // same leased rows never wait for each other in a circle.
+      await client.query(rowLocks('$1'), [group.map(({ lease }) => lease.deliveryId)]);
       const applied: boolean[] = [];
       for (const record of group) applied.push(await recordOne(client, record));
       return applied;
@@ -181,8 +186,9 @@ export class PostgresStore implements DeliveryStore {
 
   async extend(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
     const { rows } = await this.query<{ id: string }>(
-      `UPDATE ccx_hook_deliveries SET ready_at = now() + ${ms('$3')}
-       WHERE (id, lease_token) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND status = 'pending'
+      `WITH locked AS (${rowLocks('$1')})
+       UPDATE ccx_hook_deliveries SET ready_at = now() + ${ms('$3')}
+       WHERE id IN (SELECT id FROM locked) AND (id, lease_token) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND status = 'pending'
        RETURNING id`,
       [leases.map((l) => l.deliveryId), leases.map((l) => l.token), leaseMs],
     );
@@ -192,8 +198,9 @@ export class PostgresStore implements DeliveryStore {
 
   async release(leases: readonly Lease[]): Promise<void> {
     await this.query(
-      `UPDATE ccx_hook_deliveries SET ready_at = now(), lease_token = NULL
-       WHERE (id, lease_token) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND status = 'pending'`,
+      `WITH locked AS (${rowLocks('$1')})
+       UPDATE ccx_hook_deliveries SET ready_at = now(), lease_token = NULL
+       WHERE id IN (SELECT id FROM locked) AND (id, lease_token) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND status = 'pending'`,
       [leases.map((l) => l.deliveryId), leases.map((l) => l.token)],
     );
   }
