@@ -15,13 +15,15 @@ import { waitForStopSignal } from './wait-for-stop-signal.js';
 /**
  * Runs the service until SIGTERM or SIGINT: opens the store, starts the dispatcher and the
  * gRPC server, then shuts down gracefully — new calls refused, in-flight calls answered,
- * attempts given the grace period, leases released, store closed.
+ * attempts given the grace period, leases released, store closed. SIGHUP reads the secret
+ * and TLS files again.
  */
 export async function runService(config: ServiceConfig, logger: Logger): Promise<void> {
   const stopSignal = waitForStopSignal();
   const { credentials } = config;
   const serverTls = credentials.grpcTls && startError('grpc.tls', () => new ServerTls(credentials.grpcTls!));
   const hookCredentials = { secrets: credentials.secrets, tls: credentials.hookTls };
+  // Checked before anything is opened; the client that sends is made once metrics exist.
   startError('hooks.tls', () => new HookClient(hookCredentials));
   // grpc-js writes its own errors to the console. While binding, it also logs the error its
   // callback reports (the start error says it once); after that, they belong in the log.
