@@ -85,6 +85,10 @@ export interface DeliveryFilter {
   clusterId?: string;
   /** Only deliveries created at least this long ago, in ms. */
   olderThanMs?: number;
+  /** Only deliveries created at most this long ago, in ms. */
+  newerThanMs?: number;
+  /** Only deliveries last changed at most this long ago, in ms (a dead one: when it died). */
+  updatedWithinMs?: number;
 }
 
 /** A page of `list`. */
@@ -110,6 +114,21 @@ export interface StoreStats {
   /** Age of the oldest pending delivery in ms; 0 when none is pending. */
   oldestPendingAgeMs: number;
 }
+
+/**
+ * A cluster whose queue head has failed and is waiting for its next attempt: every later
+ * delivery of the cluster waits behind it.
+ */
+export interface BlockedCluster {
+  clusterId: string;
+  /** The queue head, without its payload; `lastError` says why it failed. */
+  head: Omit<Delivery, 'payload'>;
+  /** Pending deliveries waiting behind the head, counted up to `waitingCountLimit` (so: at least that many). */
+  waiting: number;
+}
+
+/** `BlockedCluster.waiting` stops counting here, so that one huge queue costs a bounded read. */
+export const waitingCountLimit = 10_000;
 
 /** What an operator's retry did to each id. */
 export type RetryResult = 'queued' | 'due-now' | 'not-found' | 'unchanged';
@@ -144,6 +163,8 @@ export interface DeliveryStore {
   list(query: DeliveryQuery): Promise<DeliveryPage>;
   /** How many deliveries match the filter. */
   count(filter: DeliveryFilter): Promise<number>;
+  /** Up to `limit` clusters whose queue head has failed at least once, the most attempted first. */
+  blocked(limit: number): Promise<BlockedCluster[]>;
   /**
    * Operator retry: a dead delivery is queued again at the back of its cluster's queue with
    * its attempts reset; a pending queue head that is not leased is due at once.

@@ -1,6 +1,7 @@
 export type {
   AttemptOutcome,
   AttemptRecord,
+  BlockedCluster,
   ClaimedDelivery,
   Delivery,
   DeliveryFilter,
@@ -15,6 +16,7 @@ export type {
   RetryResult,
   StoreStats,
 } from './delivery-store.js';
+export { waitingCountLimit } from './delivery-store.js';
 export { Dispatcher, type DispatcherOptions, type DeliveryTarget } from './dispatcher.js';
 export { StoreError, StoreUrlError } from './errors.js';
 export { openStore } from './open-store.js';

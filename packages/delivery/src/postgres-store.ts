@@ -5,6 +5,7 @@ import type {
   AttemptRecord,
   ClaimedDelivery,
   Delivery,
+  BlockedCluster,
   DeliveryFilter,
   DeliveryPage,
   DeliveryQuery,
@@ -17,6 +18,7 @@ import type {
   RetryResult,
   StoreStats,
 } from './delivery-store.js';
+import { waitingCountLimit } from './delivery-store.js';
 import { StoreError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import { migratePostgres } from './migrate-postgres.js';
@@ -238,6 +240,21 @@ export class PostgresStore implements DeliveryStore {
     return Number(rows[0]!.n);
   }
 
+  async blocked(limit: number): Promise<BlockedCluster[]> {
+    // Heads are the rows with ready_at set (an index of heads, not of the backlog).
+    const { rows } = await this.query<Row & { waiting: string }>(
+      `SELECT head.*, (SELECT count(*) FROM (SELECT 1 FROM ccx_hook_deliveries behind
+                        WHERE behind.cluster_id = head.cluster_id AND behind.status = 'pending' AND behind.seq > head.seq
+                        LIMIT ${waitingCountLimit}) AS waiting) AS waiting
+       FROM ccx_hook_deliveries head WHERE ready_at IS NOT NULL AND attempts > 0 ORDER BY attempts DESC, seq LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => {
+      const { payload: _payload, ...head } = toDelivery(row);
+      return { clusterId: row.cluster_id, head, waiting: Number(row.waiting) };
+    });
+  }
+
   retry(ids: readonly string[]): Promise<RetryResult[]> {
     return this.transaction(async (client) => {
       const { rows } = await client.query<{ id: string; cluster_id: string }>(
@@ -370,6 +387,8 @@ function filter(deliveryFilter: DeliveryFilter): { where: string[]; params: unkn
   if (deliveryFilter.hook !== undefined) add((n) => `hook = ${n}`, deliveryFilter.hook);
   if (deliveryFilter.clusterId !== undefined) add((n) => `cluster_id = ${n}`, deliveryFilter.clusterId);
   if (deliveryFilter.olderThanMs !== undefined) add((n) => `created_at <= now() - ${ms(n)}`, deliveryFilter.olderThanMs);
+  if (deliveryFilter.newerThanMs !== undefined) add((n) => `created_at >= now() - ${ms(n)}`, deliveryFilter.newerThanMs);
+  if (deliveryFilter.updatedWithinMs !== undefined) add((n) => `updated_at >= now() - ${ms(n)}`, deliveryFilter.updatedWithinMs);
   return { where, params };
 }
 

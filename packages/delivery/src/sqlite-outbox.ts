@@ -7,6 +7,7 @@ import type {
   AttemptRecord,
   ClaimedDelivery,
   Delivery,
+  BlockedCluster,
   DeliveryFilter,
   DeliveryPage,
   DeliveryQuery,
@@ -17,6 +18,7 @@ import type {
   RetryResult,
   StoreStats,
 } from './delivery-store.js';
+import { waitingCountLimit } from './delivery-store.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { type AttemptRow, type DeliveryRow, rowMappers } from './store-rows.js';
 
@@ -163,6 +165,20 @@ export class SqliteOutbox {
   count(filter: DeliveryFilter): number {
     const { where, params } = this.filter(filter);
     return this.db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM deliveries ${clause(where)}`).get(...params)!.n;
+  }
+
+  blocked(limit: number): BlockedCluster[] {
+    // Heads are the rows with ready_at set (an index of heads, not of the backlog).
+    const heads = this.db
+      .prepare<[number], Row>('SELECT * FROM deliveries WHERE ready_at IS NOT NULL AND attempts > 0 ORDER BY attempts DESC, seq LIMIT ?')
+      .all(limit);
+    const waiting = this.statement(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM deliveries WHERE cluster_id = ? AND status = 'pending' AND seq > ? LIMIT ${waitingCountLimit})`,
+    );
+    return heads.map((row) => {
+      const { payload: _payload, ...head } = toDelivery(row);
+      return { clusterId: row.cluster_id, head, waiting: (waiting.get(row.cluster_id, row.seq) as { n: number }).n };
+    });
   }
 
   retry(ids: string[]): RetryResult[] {
@@ -329,6 +345,14 @@ export class SqliteOutbox {
     if (filter.olderThanMs !== undefined) {
       where.push('created_at <= ?');
       params.push(Date.now() - filter.olderThanMs);
+    }
+    if (filter.newerThanMs !== undefined) {
+      where.push('created_at >= ?');
+      params.push(Date.now() - filter.newerThanMs);
+    }
+    if (filter.updatedWithinMs !== undefined) {
+      where.push('updated_at >= ?');
+      params.push(Date.now() - filter.updatedWithinMs);
     }
     return { where, params };
   }

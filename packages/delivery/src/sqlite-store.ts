@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type {
   AttemptOutcome,
   AttemptRecord,
+  BlockedCluster,
   ClaimedDelivery,
   Delivery,
   DeliveryFilter,
@@ -112,6 +113,10 @@ export class SqliteStore implements DeliveryStore {
 
   count(filter: DeliveryFilter): Promise<number> {
     return this.call('count', filter);
+  }
+
+  blocked(limit: number): Promise<BlockedCluster[]> {
+    return this.call('blocked', limit);
   }
 
   retry(ids: readonly string[]): Promise<RetryResult[]> {

@@ -187,6 +187,41 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
       expect(await store.get('msg_unknown')).to.equal(undefined);
     });
 
+    it('filters by when a delivery was created and when it last changed', async () => {
+      await store.enqueue(delivery('a', 1));
+      await sleep(60);
+      const b = await store.enqueue(delivery('b', 1));
+      expect(await store.count({ newerThanMs: 40 })).to.equal(1);
+      expect((await store.list({ limit: 10, newerThanMs: 40 })).deliveries.map((d) => d.id)).to.deep.equal([b]);
+      expect(await store.count({ newerThanMs: 60_000 })).to.equal(2);
+      for (const claimed of await store.claim(10, 10_000)) await store.recordAttempt(claimed.lease, failed, { status: 'dead' });
+      expect(await store.count({ status: 'dead', updatedWithinMs: 60_000 })).to.equal(2);
+      await sleep(60);
+      expect(await store.count({ status: 'dead', updatedWithinMs: 40 })).to.equal(0);
+    });
+
+    it('lists blocked clusters: failed queue heads, the most attempted first, with what waits behind them', async () => {
+      const a1 = await store.enqueue(delivery('a', 1));
+      for (let n = 2; n <= 4; n++) await store.enqueue(delivery('a', n));
+      const b1 = await store.enqueue(delivery('b', 1));
+      await store.enqueue(delivery('c', 1));
+      expect(await store.blocked(10)).to.deep.equal([], 'nothing has failed yet');
+      for (const claimed of await store.claim(10, 10_000)) {
+        if (claimed.clusterId === 'c') await store.recordAttempt(claimed.lease, ok, { status: 'delivered' });
+        else await store.recordAttempt(claimed.lease, failed, { status: 'pending', delayMs: 0 });
+      }
+      const [again] = (await store.claim(10, 10_000)).filter((d) => d.id === a1);
+      await store.recordAttempt(again!.lease, { ...failed, attempt: 2 }, { status: 'pending', delayMs: 60_000 });
+      const blocked = await store.blocked(10);
+      expect(blocked.map(({ clusterId, waiting, head }) => ({ clusterId, waiting, id: head.id, attempts: head.attempts }))).to.deep.equal([
+        { clusterId: 'a', waiting: 3, id: a1, attempts: 2 },
+        { clusterId: 'b', waiting: 0, id: b1, attempts: 1 },
+      ]);
+      expect(blocked[0]!.head).to.include({ lastError: 'integrator answered HTTP 500', status: 'pending' });
+      expect(blocked[0]!.head).not.to.have.property('payload');
+      expect(await store.blocked(1)).to.have.length(1);
+    });
+
     it('purges delivered rows older than the retention, with their attempts, and counts what is left', async () => {
       const a1 = await store.enqueue(delivery('a', 1));
       await store.enqueue(delivery('b', 1));
