@@ -37,7 +37,7 @@ export interface RetriedReply extends HookReply {
  * `ERR_HOOK_ABORTED` when `signal` fires).
  */
 export async function sendWithRetries(
-  client: HookClient,
+  client: Pick<HookClient, 'send'>,
   request: Omit<HookRequest, 'attempt' | 'timeoutMs' | 'signal'>,
   options: RetryOptions,
 ): Promise<RetriedReply> {

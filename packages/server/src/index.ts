@@ -1,4 +1,5 @@
 export type { CallObserver, CallOutcome } from './call-observer.js';
+export type { DecisionMaker, DecisionObserver, DecisionRecord } from './decision-observer.js';
 export { HookService, type HookServiceOptions, type Outbox } from './hook-service.js';
 export type { PreDecision } from './pre-decision.js';
 export { PreHookCaller, type PreHookCallerOptions } from './pre-hook-caller.js';

@@ -2,12 +2,14 @@ import {
   type CircuitBreaker,
   type HookClient,
   HookError,
+  type HookRequest,
   type Logger,
   newWebhookId,
   sendWithRetries,
 } from '@ccx-hook/hook-client';
 import { canReject, type HookPayload, parsePreReply, type PreHookName } from '@ccx-hook/mapping';
 import { DecidedBy } from '@ccx-hook/proto';
+import type { DecisionObserver } from './decision-observer.js';
 import { LoopStall } from './loop-stall.js';
 import { bareDecision, type PreDecision } from './pre-decision.js';
 import type { HooksSettings, PreHookPolicy } from './server-options.js';
@@ -42,6 +44,8 @@ export interface PreHookCallerOptions {
   hooks: HooksSettings;
   policy: PreHookPolicy;
   logger: Logger;
+  /** Told about every decision (for the console). Default: nobody. */
+  decisions?: DecisionObserver;
 }
 
 /**
@@ -74,18 +78,38 @@ export class PreHookCaller {
     const settings = hooks[hook];
     const webhookId = newWebhookId();
     const meta = { hook, cluster_id: payload.cluster_id, webhook_id: webhookId, ...traceLogFields(trace) };
+    const started = performance.now();
+    const record = (decision: PreDecision, attempts: number, cause?: string) =>
+      this.options.decisions?.decided({
+        at: Date.now(),
+        hook,
+        clusterId: String(payload.cluster_id),
+        approved: decision.approved,
+        decidedBy: decision.decidedBy === DecidedBy.DECIDED_BY_INTEGRATOR ? 'integrator' : decision.decidedBy === DecidedBy.DECIDED_BY_FAILURE_POLICY ? 'failure_policy' : 'hook_disabled',
+        reason: decision.reason,
+        durationMs: performance.now() - started,
+        attempts,
+        webhookId,
+        ...(cause === undefined ? {} : { cause }),
+      });
     if (!settings.url) {
       logger.info('pre- hook disabled: approved', meta);
-      return bareDecision(true, DecidedBy.DECIDED_BY_HOOK_DISABLED);
+      const decision = bareDecision(true, DecidedBy.DECIDED_BY_HOOK_DISABLED);
+      record(decision, 0);
+      return decision;
     }
-    const started = performance.now();
     // What is left of the caller's deadline, less the margin, the time this call has already
     // waited behind others in this turn of the event loop, and the time its answer may wait
     // behind the answers of the calls in flight (in a burst, all are due together).
     const queuedMs = this.stall.now() + this.inFlight * answerCostMs;
     const callersMs = deadline - Date.now() - policy.deadlineMarginMs - queuedMs;
     const budgetMs = Math.min(policy.budgetMs, callersMs);
-    if (budgetMs <= 0) return this.byPolicy(hook, meta, 'no time left before the caller\'s deadline', started);
+    if (budgetMs <= 0) {
+      const cause = 'no time left before the caller\'s deadline';
+      const decision = this.byPolicy(hook, meta, cause, started);
+      record(decision, 0, cause);
+      return decision;
+    }
     const outbound = new AbortController();
     const stop = () => outbound.abort();
     signal.addEventListener('abort', stop, { once: true });
@@ -97,10 +121,17 @@ export class PreHookCaller {
     // The last attempt may run a little past the answer, so that with hundreds of calls at once
     // every answer goes out before any attempt is torn down.
     const request = { url: settings.url, hookName: hook, webhookId, body: JSON.stringify(payload), headers: traceHeaders(trace) };
-    const asked = this.ask(request, settings.timeoutMs, budgetMs + tailMs, callersMs < policy.budgetMs, outbound.signal);
+    // Counted here, so that a decision by the policy says how many attempts failed before it.
+    let attempts = 0;
+    const counted = { send: (attempt: HookRequest) => (attempts++, this.options.client.send(attempt)) };
+    const asked = this.ask(counted, request, settings.timeoutMs, budgetMs + tailMs, callersMs < policy.budgetMs, outbound.signal);
     try {
       const outcome = await Promise.race([asked, outOfTime]);
-      if ('cause' in outcome) return this.byPolicy(hook, meta, outcome.cause, started);
+      if ('cause' in outcome) {
+        const decision = this.byPolicy(hook, meta, outcome.cause, started);
+        record(decision, attempts, outcome.cause);
+        return decision;
+      }
       logger.info('pre- hook decided by the integrator', {
         ...meta,
         approved: outcome.decision.approved,
@@ -109,6 +140,7 @@ export class PreHookCaller {
         status: outcome.statusCode,
         duration_ms: Math.round(performance.now() - started),
       });
+      record(outcome.decision, outcome.attempts);
       return outcome.decision;
     } finally {
       this.inFlight--;
@@ -119,13 +151,14 @@ export class PreHookCaller {
 
   /** Asks the integrator; resolves with its decision or why there is none. Never rejects. */
   private async ask(
+    client: Pick<HookClient, 'send'>,
     request: { url: string; hookName: PreHookName; webhookId: string; body: string; headers: Record<string, string> },
     attemptTimeoutMs: number,
     budgetMs: number,
     budgetIsCallers: boolean,
     signal: AbortSignal,
   ): Promise<Answer | Failure> {
-    const { client, breaker, policy } = this.options;
+    const { breaker, policy } = this.options;
     try {
       const reply = await sendWithRetries(client, request, {
         budgetMs,

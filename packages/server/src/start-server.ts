@@ -5,6 +5,7 @@ import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-
 import type { CircuitBreaker, HookClient, Logger } from '@ccx-hook/hook-client';
 import { protoPath } from '@ccx-hook/proto';
 import type { CallObserver } from './call-observer.js';
+import type { DecisionObserver } from './decision-observer.js';
 import { HookService, type Outbox } from './hook-service.js';
 import { PreHookCaller } from './pre-hook-caller.js';
 import type { HooksSettings, PreHookPolicy } from './server-options.js';
@@ -23,6 +24,8 @@ export interface ServerOptions {
   logger: Logger;
   /** Told how every call ended (for metrics). Default: nobody. */
   observer?: CallObserver;
+  /** Told about every pre- hook decision (for the console). Default: nobody. */
+  decisions?: DecisionObserver;
   /** TLS (mutual TLS when it has a client CA); plaintext when absent. */
   tls?: ServerTls;
 }
@@ -54,6 +57,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hooks: options.hooks,
     policy: options.preHooks,
     logger: options.logger,
+    decisions: options.decisions,
   });
   const { hooks, outbox, logger, observer } = options;
   const hookService = new HookService({ hooks, preHooks, outbox, logger, observer });
