@@ -61,6 +61,13 @@ export function addConfigFormats(): void {
         }
       },
     },
+    'optional-address': {
+      validate(value: unknown) {
+        if (value !== '' && (typeof value !== 'string' || !/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(value) || Number(value.split(':').pop()) > 65535)) {
+          throw new Error('must be empty (off) or host:port, e.g. 127.0.0.1:9465');
+        }
+      },
+    },
     positive: {
       coerce: (value: string) => Number(value),
       validate(value: unknown) {

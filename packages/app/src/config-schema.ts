@@ -69,6 +69,11 @@ export function configSchema(defaults: SchemaDefaults): Schema<Record<string, un
     http: {
       address: { doc: 'HTTP listen address of /healthz, /readyz and /metrics', format: 'address', default: defaults.httpAddress },
     },
+    console: {
+      address: { doc: 'HTTP listen address of the operators\' web console; empty: off', format: 'optional-address', default: '' },
+      token: { doc: 'console token (at least 24 characters): needed to retry, and to read unless the console is on loopback', format: String, default: '', sensitive: true },
+      decisions: { doc: 'pre- hook decisions the console keeps in memory', format: 'positive', default: 1000 },
+    },
     hooks: {
       url: { doc: 'base URL of the integrator; each hook is POSTed to <url>/<hook-name>', format: 'http-url', default: '' },
       secret: { doc: 'Standard Webhooks secrets whsec_…, comma-separated', format: String, default: '', sensitive: true },

@@ -1,5 +1,6 @@
 import convict from 'convict';
 import { readSmallFile } from '@ccx-hook/cli';
+import { isLoopback } from '@ccx-hook/console';
 import { decodeSecret, type HookTls } from '@ccx-hook/hook-client';
 import { canReject, type HookName, hookNames, isPreHook } from '@ccx-hook/mapping';
 import type { HookSettings } from '@ccx-hook/server';
@@ -20,6 +21,8 @@ export interface ConfigSources {
 }
 
 const configFileVariable = 'CCX_HOOK_CONFIG';
+/** A console token shorter than this is guessable. */
+const minConsoleToken = 24;
 /** What Kubernetes injects for a Service named `ccx-hook` (service links): not configuration. */
 const serviceLink = /^CCX_HOOK_(SERVICE_HOST|SERVICE_PORT(_\w+)?|PORT(_\w+)?)$/;
 
@@ -132,6 +135,7 @@ function toServiceConfig(get: (key: string) => unknown): ServiceConfig {
   return {
     grpcAddress: text('grpc.address'),
     httpAddress: text('http.address'),
+    console: consoleOf(text, ms('console.decisions')),
     hooks: Object.fromEntries(hookNames.map((hook) => [hook, hookSettings(hook)])) as Record<HookName, HookSettings>,
     preHooks: {
       budgetMs: ms('hooks.budget'),
@@ -152,6 +156,21 @@ function toServiceConfig(get: (key: string) => unknown): ServiceConfig {
     shutdownGraceMs: ms('shutdown.grace'),
     log: { level: text('log.level'), format: text('log.format') as 'json' | 'pretty' },
   };
+}
+
+function consoleOf(text: (key: string) => string, decisions: number): ServiceConfig['console'] {
+  const address = text('console.address') || undefined;
+  const token = text('console.token') || undefined;
+  if (token !== undefined && token.length < minConsoleToken) {
+    // The value is a secret: say what is wrong with it, never the value.
+    throw new ConfigError(`invalid configuration: console.token (CCX_HOOK_CONSOLE_TOKEN): must be at least ${minConsoleToken} characters`);
+  }
+  if (address !== undefined && token === undefined && !isLoopback(address)) {
+    throw new ConfigError(
+      `invalid configuration: console.token (CCX_HOOK_CONSOLE_TOKEN): required when console.address "${address}" is not loopback`,
+    );
+  }
+  return { address, token, decisions };
 }
 
 function credentialsOf(text: (key: string) => string): Credentials {

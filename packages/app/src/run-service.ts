@@ -1,7 +1,8 @@
 import { format } from 'node:util';
 import { setLogger } from '@grpc/grpc-js';
+import { AttemptHistory, DecisionLog, type RunningConsole, startConsole } from '@ccx-hook/console';
 import { Dispatcher, type NewDelivery, openStore } from '@ccx-hook/delivery';
-import { CircuitBreaker, HookClient, type Logger } from '@ccx-hook/hook-client';
+import { type AttemptObserver, CircuitBreaker, HookClient, type Logger } from '@ccx-hook/hook-client';
 import { ServerTls, startServer } from '@ccx-hook/server';
 import { ConfigError } from './errors.js';
 import type { ServiceConfig } from './service-config.js';
@@ -33,7 +34,18 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
   const breaker = new CircuitBreaker(config.breaker);
   const endpoints = [...new Set(Object.values(config.hooks).flatMap((hook) => (hook.url ? [new URL(hook.url).origin] : [])))];
   const metrics = new ServiceMetrics({ store, breaker, endpoints, logger });
-  const client = new HookClient({ ...hookCredentials, userAgent: `ccx-hook-service/${version}`, observer: metrics });
+  // The console's figures are kept only when it is on.
+  const attemptHistory = config.console.address ? new AttemptHistory() : undefined;
+  const decisions = config.console.address ? new DecisionLog(config.console.decisions) : undefined;
+  const observer: AttemptObserver = attemptHistory
+    ? {
+        attempted(hook, result, durationMs) {
+          metrics.attempted(hook, result, durationMs);
+          attemptHistory.attempted(hook, result);
+        },
+      }
+    : metrics;
+  const client = new HookClient({ ...hookCredentials, userAgent: `ccx-hook-service/${version}`, observer });
   const postTimeouts = Object.entries(config.hooks).filter(([name]) => name.startsWith('post-')).map(([, hook]) => hook.timeoutMs);
   const dispatcher = new Dispatcher({
     store,
@@ -67,6 +79,7 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
       outbox,
       logger,
       observer: metrics,
+      decisions,
       tls: serverTls,
     });
   } catch (error) {
@@ -77,13 +90,34 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
   setLogger({ error: grpcLog, info: grpcLog, debug: grpcLog });
   dispatcher.start();
   const readiness = new Readiness(store, logger, (ready) => server.setServing(ready));
+  const stopEarly = async () => {
+    await Promise.all([server.shutdown(0), dispatcher.stop(0)]);
+    await store.close();
+  };
   let http;
   try {
     http = await startHttpEndpoints(config.httpAddress, { ready: () => readiness.ready, metrics: () => metrics.expose() });
   } catch (error) {
-    await Promise.all([server.shutdown(0), dispatcher.stop(0)]);
-    await store.close();
+    await stopEarly();
     throw new Error(`cannot listen on ${config.httpAddress} (http.address): ${(error as Error).message}`);
+  }
+  let operatorConsole: RunningConsole | undefined;
+  if (config.console.address) {
+    try {
+      operatorConsole = await startConsole({
+        address: config.console.address,
+        token: config.console.token,
+        store,
+        decisions: decisions!,
+        attempts: attemptHistory!,
+        circuits: () => endpoints.map((endpoint) => ({ endpoint, open: breaker.isOpen(endpoint) })),
+        logger,
+      });
+    } catch (error) {
+      await http.close();
+      await stopEarly();
+      throw new Error(`cannot listen on ${config.console.address} (console.address): ${(error as Error).message}`);
+    }
   }
   readiness.start();
   const enabled = Object.entries(config.hooks).filter(([, hook]) => hook.url).map(([name]) => name);
@@ -92,6 +126,7 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     address: config.grpcAddress,
     port: server.port,
     http_port: http.port,
+    ...(operatorConsole && { console_port: operatorConsole.port, console: `http://${config.console.address!.replace(/:\d+$/, `:${operatorConsole.port}`)}/` }),
     store: config.storeUrl.split(':')[0],
     hooks: enabled,
     endpoints,
@@ -109,7 +144,7 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
   stopReloading();
   // One grace period for both: calls in flight and attempts in flight finish side by side.
   await Promise.all([server.shutdown(config.shutdownGraceMs), dispatcher.stop(config.shutdownGraceMs)]);
-  await http.close();
+  await Promise.all([http.close(), operatorConsole?.close()]);
   await store.close();
   logger.info('stopped');
 }

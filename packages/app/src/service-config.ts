@@ -16,6 +16,8 @@ export interface ServiceConfig {
   grpcAddress: string;
   /** Where `/healthz`, `/readyz` and `/metrics` are served. */
   httpAddress: string;
+  /** The operators' web console; off when `address` is undefined. */
+  console: { address?: string; token?: string; decisions: number };
   hooks: HooksSettings;
   preHooks: PreHookPolicy;
   breaker: Required<CircuitBreakerOptions>;
