@@ -1,0 +1,1 @@
+export { type Browser, launchBrowser, testChromium } from './launch-browser.js';
