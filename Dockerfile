@@ -15,7 +15,7 @@ RUN npm ci --no-audit --no-fund \
  && mkdir /tarballs \
  && npm pack --silent --pack-destination /tarballs \
       -w packages/proto -w packages/mapping -w packages/hook-client -w packages/delivery \
-      -w packages/server -w packages/mock-hooks -w packages/cli -w packages/app
+      -w packages/server -w packages/mock-hooks -w packages/console -w packages/cli -w packages/app
 
 FROM ${NODE_IMAGE} AS install
 # A compiler for better-sqlite3, for when no prebuilt binary can be downloaded.

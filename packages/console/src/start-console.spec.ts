@@ -1,0 +1,208 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { type DeliveryStore, SqliteStore } from '@ccx-hook/delivery';
+import type { Logger } from '@ccx-hook/hook-client';
+import { AttemptHistory } from './attempt-history.js';
+import { DecisionLog } from './decision-log.js';
+import { type RunningConsole, startConsole } from './start-console.js';
+
+const token = 'a-console-token-of-the-tests';
+const failed = { attempt: 1, durationMs: 4, statusCode: 500, error: 'integrator answered HTTP 500' };
+
+/** One HTTP exchange; the body is read whole. */
+function fetchRaw(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  return fetch(url, { redirect: 'manual', ...init });
+}
+
+describe('startConsole', function () {
+  let dir: string;
+  let store: DeliveryStore;
+  let running: RunningConsole | undefined;
+  let logged: Array<{ message: string; meta?: Record<string, unknown> }>;
+  const logger: Logger = {
+    error: (message, meta) => logged.push({ message, meta }),
+    warn: (message, meta) => logged.push({ message, meta }),
+    info: (message, meta) => logged.push({ message, meta }),
+    debug: () => {},
+  };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ccx-console-'));
+    store = await SqliteStore.open(join(dir, 'deliveries.db'));
+    logged = [];
+  });
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async (address: string, withToken: boolean) => {
+    const decisions = new DecisionLog(10);
+    running = await startConsole({
+      address,
+      ...(withToken && { token }),
+      store,
+      decisions,
+      attempts: new AttemptHistory(),
+      circuits: () => [{ endpoint: 'http://integrator.example', open: true }],
+      logger,
+      liveIntervalMs: 50,
+    });
+    return { base: `http://127.0.0.1:${running.port}`, decisions };
+  };
+  const deadDelivery = async (clusterId: string, payload: object = { cluster_id: clusterId }) => {
+    const id = await store.enqueue({ hook: 'post-add-node', clusterId, payload: JSON.stringify(payload) });
+    const [claimed] = (await store.claim(100, 10_000)).filter((delivery) => delivery.id === id);
+    await store.recordAttempt(claimed!.lease, failed, { status: 'dead' });
+    return id;
+  };
+
+  it('on loopback, shows pages without the token but refuses every action', async () => {
+    const id = await deadDelivery('c1');
+    const { base } = await start('127.0.0.1:0', false);
+    const overview = await fetchRaw(`${base}/`);
+    expect(overview.status).to.equal(200);
+    expect(overview.headers.get('content-security-policy')).to.contain("script-src 'self'");
+    const page = await overview.text();
+    expect(page).to.match(/id="dead-count">1</);
+    expect(page).to.contain('open: pre- hooks fail fast');
+    expect(await (await fetchRaw(`${base}/deliveries/${id}`)).text()).to.contain('integrator answered HTTP 500');
+    const retry = await fetchRaw(`${base}/deliveries/${id}/retry`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'csrf=anything',
+    });
+    expect(retry.status).to.equal(403);
+    expect((await store.get(id))!.status).to.equal('dead');
+  });
+
+  it('off loopback, refuses readers without the token, and accepts the bearer token or a login session', async () => {
+    await deadDelivery('c1');
+    // 0.0.0.0 is not loopback: the token is needed to read too.
+    const { base } = await start('0.0.0.0:0', true);
+    const anonymous = await fetchRaw(`${base}/deliveries`);
+    expect(anonymous.status).to.equal(401);
+    expect(await anonymous.text()).not.to.contain('c1');
+    expect((await fetchRaw(`${base}/events?view=overview`)).status).to.equal(401);
+    expect((await fetchRaw(`${base}/`, { headers: { authorization: 'Bearer wrong-token' } })).status).to.equal(401);
+    expect((await fetchRaw(`${base}/`, { headers: { authorization: `Bearer ${token}` } })).status).to.equal(200);
+
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const wrong = await fetchRaw(`${base}/login`, { method: 'POST', headers: form, body: 'name=Mallory&token=guess' });
+    expect(wrong.status).to.equal(401);
+    const login = await fetchRaw(`${base}/login`, { method: 'POST', headers: form, body: `name=Bob&token=${token}&next=%2Fdeliveries` });
+    expect(login.status).to.equal(303);
+    expect(login.headers.get('location')).to.equal('/deliveries');
+    const cookie = login.headers.get('set-cookie')!;
+    expect(cookie).to.contain('HttpOnly').and.contain('SameSite=Strict');
+    const session = cookie.split(';')[0]!;
+    expect((await fetchRaw(`${base}/`, { headers: { cookie: session } })).status).to.equal(200);
+    const [name, expires, nonce, mac] = session.split('=')[1]!.split('.');
+    const forged = `${session.split('=')[0]}=${Buffer.from('Admin').toString('base64url')}.${expires}.${nonce}.${mac}`;
+    expect((await fetchRaw(`${base}/`, { headers: { cookie: forged } })).status).to.equal(401, 'a session whose name was changed');
+    expect(name).to.equal(Buffer.from('Bob').toString('base64url'));
+    expect(logged.map((line) => line.message)).to.include.members(['console: login failed', 'console: login']);
+  });
+
+  it('retries for a session only with its CSRF token and from its own origin, and logs who did it', async () => {
+    const id = await deadDelivery('c1');
+    const { base } = await start('127.0.0.1:0', true);
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const login = await fetchRaw(`${base}/login`, { method: 'POST', headers: form, body: `name=Carol&token=${token}` });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const detail = await (await fetchRaw(`${base}/deliveries/${id}`, { headers: { cookie } })).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(detail)![1]!;
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetchRaw(`${base}/deliveries/${id}/retry`, { method: 'POST', headers: { ...form, cookie, ...headers }, body });
+    expect((await post('')).status).to.equal(403);
+    expect((await post(`csrf=${csrf}`, { origin: 'http://evil.example' })).status).to.equal(403);
+    expect((await store.get(id))!.status).to.equal('dead');
+    const done = await post(`csrf=${encodeURIComponent(csrf)}`, { origin: base });
+    expect(done.status).to.equal(303);
+    expect(done.headers.get('location')).to.equal(`/deliveries/${id}?retried=queued`);
+    expect((await store.get(id))!.status).to.equal('pending');
+    expect(logged.find((line) => line.message === 'console: retry')?.meta).to.include({ operator: 'Carol', delivery_id: id, result: 'queued' });
+  });
+
+  it('lets a bearer client retry all dead deliveries of a cluster without a CSRF token, and reports progress', async () => {
+    for (let n = 0; n < 3; n++) await deadDelivery('c1');
+    const other = await deadDelivery('c2');
+    const { base } = await start('127.0.0.1:0', true);
+    const started = await fetchRaw(`${base}/retry-dead`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${token}` },
+      body: 'cluster=c1',
+    });
+    expect(started.status).to.equal(303);
+    const job = started.headers.get('location')!;
+    expect(job).to.match(/^\/jobs\//);
+    let page = '';
+    for (let tries = 0; tries < 50 && !page.includes('done'); tries++) {
+      page = await (await fetchRaw(`${base}${job}`, { headers: { authorization: `Bearer ${token}` } })).text();
+    }
+    expect(page).to.contain('3 of 3 queued again — done');
+    expect(await store.count({ status: 'dead' })).to.equal(1);
+    expect((await store.get(other))!.status).to.equal('dead');
+    expect(logged.find((line) => line.message === 'console: retry of dead deliveries finished')?.meta).to.include({ operator: 'bearer token', cluster_id: 'c1', queued: 3 });
+  });
+
+  it('escapes what it shows, redacts auth_id in bodies, and names a bad query parameter', async () => {
+    const id = await deadDelivery('<script>alert(1)</script>', { cluster_id: 'x', auth_id: 'users-session-token' });
+    const { base } = await start('127.0.0.1:0', false);
+    const list = await (await fetchRaw(`${base}/deliveries`)).text();
+    expect(list).not.to.contain('<script>alert(1)');
+    expect(list).to.contain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    const detail = await (await fetchRaw(`${base}/deliveries/${id}`)).text();
+    expect(detail).not.to.contain('users-session-token');
+    expect(detail).to.contain('[redacted]');
+    const bad = await fetchRaw(`${base}/deliveries?state=gone`);
+    expect(bad.status).to.equal(400);
+    expect(await bad.text()).to.contain('bad query parameter state: expected one of pending, delivered, dead');
+    expect((await fetchRaw(`${base}/deliveries/msg_unknown`)).status).to.equal(404);
+    expect((await fetchRaw(`${base}/nothing-here`)).status).to.equal(404);
+  });
+
+  it('pushes the overview\'s live parts to an open page over Server-Sent Events', async () => {
+    await deadDelivery('c1');
+    const { base } = await start('127.0.0.1:0', false);
+    const event = await new Promise<string>((resolve, reject) => {
+      const request = httpRequest(`${base}/events?view=overview`, (response) => {
+        expect(response.headers['content-type']).to.equal('text/event-stream');
+        let text = '';
+        response.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          const complete = /event: update\ndata: (.*)\n\n/.exec(text);
+          if (complete) {
+            request.destroy();
+            resolve(complete[1]!);
+          }
+        });
+      });
+      request.on('error', reject);
+      request.end();
+    });
+    const fragments = JSON.parse(event) as Record<string, string>;
+    expect(Object.keys(fragments)).to.have.members(['delivery-stats', 'attempts', 'circuits', 'blocked']);
+    expect(fragments['delivery-stats']).to.match(/id="dead-count">1</);
+  });
+
+  it('refuses to start off loopback without a token', async () => {
+    const error = await startConsole({
+      address: '0.0.0.0:0',
+      store,
+      decisions: new DecisionLog(1),
+      attempts: new AttemptHistory(),
+      circuits: () => [],
+      logger,
+    }).then(
+      () => undefined,
+      (failure: Error) => failure,
+    );
+    expect(error?.message).to.equal('a console off loopback needs a token');
+  });
+});
