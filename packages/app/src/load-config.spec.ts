@@ -105,6 +105,19 @@ describe('loadConfig', () => {
     expect(error(() => load({ CCX_HOOK_HOOKS_POST_ADD_NODE_URL: 'https://billing.example/x#y' }))).to.include('hooks.post-add-node.url');
   });
 
+  it('keeps the console off by default, and refuses it off loopback without a token or with a short one', () => {
+    expect(load().console).to.deep.equal({ address: undefined, token: undefined, decisions: 1000 });
+    expect(load({ CCX_HOOK_CONSOLE_ADDRESS: '127.0.0.1:9465' }).console.address).to.equal('127.0.0.1:9465');
+    const token = 'x'.repeat(24);
+    expect(load({ CCX_HOOK_CONSOLE_ADDRESS: '0.0.0.0:9465', CCX_HOOK_CONSOLE_TOKEN: token }).console.token).to.equal(token);
+    expect(error(() => load({ CCX_HOOK_CONSOLE_ADDRESS: '0.0.0.0:9465' }))).to.equal(
+      'invalid configuration: console.token (CCX_HOOK_CONSOLE_TOKEN): required when console.address "0.0.0.0:9465" is not loopback',
+    );
+    const short = error(() => load({ CCX_HOOK_CONSOLE_TOKEN: 'short-secret' }));
+    expect(short).to.equal('invalid configuration: console.token (CCX_HOOK_CONSOLE_TOKEN): must be at least 24 characters');
+    expect(error(() => load({ CCX_HOOK_CONSOLE_ADDRESS: 'everywhere' }))).to.include('console.address').and.include('host:port');
+  });
+
   it('ignores the variables Kubernetes injects for a Service named ccx-hook, and no others', () => {
     const injected = {
       CCX_HOOK_SERVICE_HOST: '10.0.0.1',
