@@ -61,7 +61,7 @@ export function isLoopback(address: string): boolean {
 }
 
 /**
- * Serves the operators' console (DESIGN §10a): the overview, deliveries and their attempts,
+ * Serves the operators' console: the overview, deliveries and their attempts,
  * pre- hook decisions, and retries. Pages are rendered on the server and work without
  * JavaScript; with it, open pages update over Server-Sent Events. Every action needs the
  * token and a CSRF token, and writes an audit log line naming the operator. Rejects when the
