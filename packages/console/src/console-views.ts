@@ -26,6 +26,8 @@ export interface ViewSources {
 
 const pageSize = 50;
 const blockedLimit = 20;
+/** The overview counts each state up to this many, so that it costs a bounded read at any size. */
+export const countLimit = 100_000;
 const dayMs = 86_400_000;
 const clusterRule = { pattern: /^.{1,256}$/su, expected: 'a cluster id of at most 256 characters' };
 const idRule = /^[\w-]{1,128}$/;
@@ -137,11 +139,11 @@ export class ConsoleViews {
   private async overview(): Promise<Overview> {
     const { store, attempts, circuits } = this.sources;
     const [stats, deadLastDay, blocked] = await Promise.all([
-      store.stats(),
+      store.stats(countLimit),
       store.count({ status: 'dead', updatedWithinMs: dayMs }),
       store.blocked(blockedLimit),
     ]);
-    return { stats, deadLastDay, blocked, blockedLimit, minutes: attempts.lastHour(), circuits: circuits() };
+    return { stats, countLimit, deadLastDay, blocked, blockedLimit, minutes: attempts.lastHour(), circuits: circuits() };
   }
 }
 

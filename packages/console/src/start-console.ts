@@ -54,6 +54,8 @@ const securityHeaders = {
   'cache-control': 'no-store',
 };
 
+const errorTitles: Record<number, string> = { 403: 'Refused', 404: 'Not found', 503: 'Unavailable' };
+
 /** Whether `address` (`host:port`) is on loopback. */
 export function isLoopback(address: string): boolean {
   const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
@@ -81,7 +83,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       const status = error instanceof ConsoleRequestError ? error.status : 503;
       const message = error instanceof ConsoleRequestError ? error.message : `the store cannot answer: ${(error as Error).message}`;
       if (status === 503) logger.warn('console: request failed', { path: request.url, error: message });
-      if (!response.headersSent) send(response, status, errorPage(viewerOf(auth, auth.identify(request)), status === 503 ? 'Unavailable' : 'Bad request', message));
+      if (!response.headersSent) send(response, status, errorPage(viewerOf(auth, auth.identify(request)), errorTitles[status] ?? 'Bad request', message));
       else response.end();
     });
   });

@@ -174,8 +174,12 @@ export interface DeliveryStore {
   retryDead(filter: Omit<DeliveryFilter, 'status'>, limit: number): Promise<number>;
   /** Deletes delivered deliveries (and their attempts) delivered more than `olderThanMs` ago; resolves with the count. */
   purgeDelivered(olderThanMs: number): Promise<number>;
-  /** Counts by status and the age of the oldest pending delivery. */
-  stats(): Promise<StoreStats>;
+  /**
+   * Counts by status and the age of the oldest pending delivery. With `countLimit`, each status
+   * is counted up to that many only (a count equal to it means at least that many), so that the
+   * cost is bounded however large the store; without it, counts are exact (a scan of the index).
+   */
+  stats(countLimit?: number): Promise<StoreStats>;
   /** Resolves when the store is reachable and can take writes now; rejects with `StoreError` otherwise (readiness). */
   check(): Promise<void>;
   /** Commits what is queued and closes the store. */

@@ -38,4 +38,7 @@ export const postgresMigrations: readonly string[] = [
      error text
    );
    CREATE INDEX ccx_hook_attempts_delivery ON ccx_hook_attempts (delivery_id, seq);`,
+  // Dead deliveries by when they died, for "dead in the last 24 h". Only dead rows are in it, so
+  // the hot path (enqueue, attempts) never writes to it.
+  `CREATE INDEX ccx_hook_deliveries_dead_updated ON ccx_hook_deliveries (updated_at) WHERE status = 'dead';`,
 ];

@@ -298,11 +298,15 @@ export class PostgresStore implements DeliveryStore {
     }
   }
 
-  async stats(): Promise<StoreStats> {
+  async stats(countLimit?: number): Promise<StoreStats> {
     const counts = { pending: 0, delivered: 0, dead: 0 };
-    const { rows } = await this.query<{ status: DeliveryStatus; n: string }>(
-      'SELECT status, count(*) AS n FROM ccx_hook_deliveries GROUP BY status',
-    );
+    const { rows } = countLimit === undefined
+      ? await this.query<{ status: DeliveryStatus; n: string }>('SELECT status, count(*) AS n FROM ccx_hook_deliveries GROUP BY status')
+      : await this.query<{ status: DeliveryStatus; n: string }>(
+          `SELECT status, (SELECT count(*) FROM (SELECT 1 FROM ccx_hook_deliveries WHERE status = s.status LIMIT $1) AS capped) AS n
+           FROM unnest(ARRAY['pending', 'delivered', 'dead']) AS s(status)`,
+          [countLimit],
+        );
     for (const row of rows) counts[row.status] = Number(row.n);
     const { rows: oldest } = await this.query<{ age: number }>(
       `SELECT greatest(0, extract(epoch FROM now() - created_at) * 1000)::float8 AS age FROM ccx_hook_deliveries

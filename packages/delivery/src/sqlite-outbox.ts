@@ -223,12 +223,17 @@ export class SqliteOutbox {
     }
   }
 
-  stats(): StoreStats {
+  stats(countLimit?: number): StoreStats {
     const counts = { pending: 0, delivered: 0, dead: 0 };
-    const rows = this.db
-      .prepare<[], { status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries GROUP BY status')
-      .all();
-    for (const row of rows) counts[row.status] = row.n;
+    if (countLimit === undefined) {
+      const rows = this.db
+        .prepare<[], { status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries GROUP BY status')
+        .all();
+      for (const row of rows) counts[row.status] = row.n;
+    } else {
+      const count = this.statement('SELECT count(*) AS n FROM (SELECT 1 FROM deliveries WHERE status = ? LIMIT ?)');
+      for (const status of statuses) counts[status] = (count.get(status, countLimit) as { n: number }).n;
+    }
     const oldest = this.db
       .prepare<[], { created_at: number }>("SELECT created_at FROM deliveries WHERE status = 'pending' ORDER BY seq LIMIT 1")
       .get();
@@ -331,8 +336,9 @@ export class SqliteOutbox {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.status !== undefined) {
-      where.push('status = ?');
-      params.push(filter.status);
+      // A literal (of a checked value), so that SQLite can use the partial index of dead rows.
+      if (!statuses.includes(filter.status)) throw new Error(`unknown status ${String(filter.status)}`);
+      where.push(`status = '${filter.status}'`);
     }
     if (filter.hook !== undefined) {
       where.push('hook = ?');
@@ -358,4 +364,5 @@ export class SqliteOutbox {
   }
 }
 
+const statuses: readonly DeliveryStatus[] = ['pending', 'delivered', 'dead'];
 const clause = (where: string[]) => (where.length > 0 ? `WHERE ${where.join(' AND ')}` : '');

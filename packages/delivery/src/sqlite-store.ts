@@ -131,8 +131,8 @@ export class SqliteStore implements DeliveryStore {
     return this.call('purgeDelivered', olderThanMs);
   }
 
-  stats(): Promise<StoreStats> {
-    return this.call('stats');
+  stats(countLimit?: number): Promise<StoreStats> {
+    return this.call('stats', countLimit);
   }
 
   check(): Promise<void> {

@@ -21,7 +21,8 @@ export async function seedHistory(url: string, total: number): Promise<void> {
     for (let n = 0; n < total; n++) {
       const createdAt = now - Math.round(((total - n) / total) * historyShape.weekMs);
       const kind = n % 50;
-      const hook = hooks[n % hooks.length]!;
+      // Every hook in every state: the hook cycles independently of the state's pattern of 50.
+      const hook = hooks[Math.floor(n / 50) % hooks.length]!;
       if (kind === 0) yield { id: `msg_h${n}`, hook, cluster: `d${n % 500}`, status: 'dead', attempts: 10, readyAt: null, error: 'integrator answered HTTP 500', createdAt, updatedAt: createdAt + 86_400_000 };
       else if (kind <= 4) {
         const index = pending++;

@@ -7,7 +7,9 @@ import { layout, type Viewer } from './layout.js';
 
 /** What the overview shows. */
 export interface Overview {
+  /** Counted up to `countLimit` each. */
   stats: StoreStats;
+  countLimit: number;
   deadLastDay: number;
   blocked: BlockedCluster[];
   /** Blocked clusters shown at most; `blocked.length` equal to it means there may be more. */
@@ -19,14 +21,15 @@ export interface Overview {
 /** The overview's live parts, by element id (the page and its event stream share them). */
 export function overviewSections(overview: Overview): Record<string, Html> {
   const { stats } = overview;
+  const counted = (n: number) => (n >= overview.countLimit ? `${formatCount(n)}+` : formatCount(n));
   const lastMinute = overview.minutes.at(-2)?.counts ?? {};
   return {
     'delivery-stats': html`<dl class="cards">
-      <div><dt><a href="/deliveries?state=pending">Pending</a></dt><dd id="pending-count">${formatCount(stats.pending)}</dd></div>
+      <div><dt><a href="/deliveries?state=pending">Pending</a></dt><dd id="pending-count">${counted(stats.pending)}</dd></div>
       <div><dt>Oldest pending</dt><dd>${stats.pending === 0 ? '—' : formatSpan(stats.oldestPendingAgeMs)}</dd></div>
-      <div><dt><a href="/deliveries?state=dead">Dead</a></dt><dd id="dead-count">${formatCount(stats.dead)}</dd></div>
+      <div><dt><a href="/deliveries?state=dead">Dead</a></dt><dd id="dead-count">${counted(stats.dead)}</dd></div>
       <div><dt><a href="/deliveries?state=dead&amp;since=24h">Dead in the last 24 h</a></dt><dd>${formatCount(overview.deadLastDay)}</dd></div>
-      <div><dt><a href="/deliveries?state=delivered">Delivered</a></dt><dd>${formatCount(stats.delivered)}</dd></div>
+      <div><dt><a href="/deliveries?state=delivered">Delivered</a></dt><dd>${counted(stats.delivered)}</dd></div>
     </dl>`,
     attempts: html`${attemptsPlot(overview.minutes)}
       <table class="compact"><caption>Last full minute, by result</caption>

@@ -200,6 +200,14 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
       expect(await store.count({ status: 'dead', updatedWithinMs: 40 })).to.equal(0);
     });
 
+    it('counts each status up to a limit when asked, so that stats cost a bounded read', async () => {
+      for (let n = 0; n < 5; n++) await store.enqueue(delivery(`c${n}`, n));
+      const [first] = await store.claim(1, 10_000);
+      await store.recordAttempt(first!.lease, failed, { status: 'dead' });
+      expect(await store.stats(3)).to.include({ pending: 3, delivered: 0, dead: 1 });
+      expect(await store.stats()).to.include({ pending: 4, delivered: 0, dead: 1 });
+    });
+
     it('lists blocked clusters: failed queue heads, the most attempted first, with what waits behind them', async () => {
       const a1 = await store.enqueue(delivery('a', 1));
       for (let n = 2; n <= 4; n++) await store.enqueue(delivery('a', n));
