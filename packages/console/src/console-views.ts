@@ -27,7 +27,7 @@ export interface ViewSources {
 const pageSize = 50;
 const blockedLimit = 20;
 /** The overview counts each state up to this many, so that it costs a bounded read at any size. */
-export const countLimit = 100_000;
+const countLimit = 100_000;
 const dayMs = 86_400_000;
 const clusterRule = { pattern: /^.{1,256}$/su, expected: 'a cluster id of at most 256 characters' };
 const idRule = /^[\w-]{1,128}$/;

@@ -3,9 +3,9 @@ import { newWebhookId } from '@ccx-hook/hook-client';
 import type {
   AttemptOutcome,
   AttemptRecord,
+  BlockedCluster,
   ClaimedDelivery,
   Delivery,
-  BlockedCluster,
   DeliveryFilter,
   DeliveryPage,
   DeliveryQuery,
@@ -37,29 +37,54 @@ const clusterLocks = (param: string) =>
 const rowLocks = (param: string) => `SELECT id FROM ccx_hook_deliveries WHERE id = ANY(${param}::text[]) ORDER BY id FOR UPDATE`;
 const purgeBatch = 1000;
 
-/** One attempt record inside a transaction that holds the locks of the clusters it promotes. */
-async function recordOne(client: pg.PoolClient, { lease, attempt, outcome }: LeasedAttempt): Promise<boolean> {
-  const pending = outcome.status === 'pending';
-  const next = `now() + ${ms('$4::float8')}`;
-  const { rowCount } = await client.query(
-    `UPDATE ccx_hook_deliveries SET status = $3, attempts = attempts + 1, next_attempt_at = ${next},
-       ready_at = ${pending ? next : 'NULL'}, lease_token = NULL, last_error = $5, updated_at = now()
-     WHERE id = $1 AND lease_token = $2 AND status = 'pending'`,
-    [lease.deliveryId, lease.token, outcome.status, pending ? outcome.delayMs : 0, attempt.error ?? null],
+/**
+ * A group of attempt records inside a transaction that holds the locks of the clusters it
+ * promotes and of its rows: three statements whatever the group's size (apply the outcomes
+ * whose lease holds, append their attempts, promote the next heads). Resolves with whether
+ * each record was applied.
+ */
+async function recordAll(client: pg.PoolClient, group: readonly LeasedAttempt[]): Promise<boolean[]> {
+  const column = <T>(value: (record: LeasedAttempt) => T) => group.map(value);
+  const { rows } = await client.query<{ id: string }>(
+    `UPDATE ccx_hook_deliveries d SET status = r.status, attempts = d.attempts + 1, next_attempt_at = now() + ${ms('r.delay_ms')},
+       ready_at = CASE WHEN r.status = 'pending' THEN now() + ${ms('r.delay_ms')} END,
+       lease_token = NULL, last_error = r.error, updated_at = now()
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[]) AS r(id, token, status, delay_ms, error)
+     WHERE d.id = r.id AND d.lease_token = r.token AND d.status = 'pending'
+     RETURNING d.id`,
+    [
+      column(({ lease }) => lease.deliveryId),
+      column(({ lease }) => lease.token),
+      column(({ outcome }) => outcome.status),
+      column(({ outcome }) => (outcome.status === 'pending' ? outcome.delayMs : 0)),
+      column(({ attempt }) => attempt.error ?? null),
+    ],
   );
-  if (rowCount === 0) return false;
+  const applied = new Set(rows.map((row) => row.id));
+  const done = group.filter(({ lease }) => applied.has(lease.deliveryId));
+  if (done.length === 0) return group.map(() => false);
+  const attempts = <T>(value: (record: LeasedAttempt) => T) => done.map(value);
   await client.query(
-    'INSERT INTO ccx_hook_attempts (delivery_id, attempt, duration_ms, status_code, error) VALUES ($1, $2, $3, $4, $5)',
-    [lease.deliveryId, attempt.attempt, attempt.durationMs, attempt.statusCode ?? null, attempt.error ?? null],
+    `INSERT INTO ccx_hook_attempts (delivery_id, attempt, duration_ms, status_code, error)
+     SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::text[])`,
+    [
+      attempts(({ lease }) => lease.deliveryId),
+      attempts(({ attempt }) => attempt.attempt),
+      attempts(({ attempt }) => Math.round(attempt.durationMs)),
+      attempts(({ attempt }) => attempt.statusCode ?? null),
+      attempts(({ attempt }) => attempt.error ?? null),
+    ],
   );
-  if (!pending) {
+  const ended = done.filter(({ outcome }) => outcome.status !== 'pending').map(({ lease }) => lease.clusterId);
+  if (ended.length > 0) {
     await client.query(
-      `UPDATE ccx_hook_deliveries SET ready_at = now() WHERE id =
-         (SELECT id FROM ccx_hook_deliveries WHERE cluster_id = $1 AND status = 'pending' ORDER BY seq LIMIT 1)`,
-      [lease.clusterId],
+      `UPDATE ccx_hook_deliveries SET ready_at = now() WHERE id IN
+         (SELECT (SELECT id FROM ccx_hook_deliveries WHERE cluster_id = c AND status = 'pending' ORDER BY seq LIMIT 1)
+          FROM unnest($1::text[]) AS c)`,
+      [ended],
     );
   }
-  return true;
+  return group.map(({ lease }) => applied.has(lease.deliveryId));
 }
 
 /**
@@ -179,9 +204,15 @@ export class PostgresStore implements DeliveryStore {
       // Rows are locked in id order, as `extend` locks them: two transactions that touch the
       // same leased rows never wait for each other in a circle.
       await client.query(rowLocks('$1'), [group.map(({ lease }) => lease.deliveryId)]);
-      const applied: boolean[] = [];
-      for (const record of group) applied.push(await recordOne(client, record));
-      return applied;
+      // The same lease twice in one group is applied once, as one record after the other would be.
+      const results = new Map<LeasedAttempt, boolean>();
+      for (let rest = group; rest.length > 0; rest = rest.filter((record) => !results.has(record))) {
+        const ids = new Set<string>();
+        const batch = rest.filter(({ lease }) => !ids.has(lease.deliveryId) && ids.add(lease.deliveryId));
+        const applied = await recordAll(client, batch);
+        batch.forEach((record, index) => results.set(record, applied[index]!));
+      }
+      return group.map((record) => results.get(record)!);
     });
   }
 

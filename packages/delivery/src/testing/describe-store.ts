@@ -187,6 +187,27 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
       expect(await store.get('msg_unknown')).to.equal(undefined);
     });
 
+    it('records many attempts committed together, each under its own lease, and one lease only once', async () => {
+      const ids = await Promise.all(['a', 'b', 'c', 'd'].map((cluster) => store.enqueue(delivery(cluster, 1))));
+      const later = await store.enqueue(delivery('a', 2));
+      const claimed = await store.claim(10, 10_000);
+      const lease = (id: string) => claimed.find((d) => d.id === id)!.lease;
+      const stale = { ...lease(ids[3]!), token: 'not-the-token' };
+      const applied = await Promise.all([
+        store.recordAttempt(lease(ids[0]!), ok, { status: 'delivered' }),
+        store.recordAttempt(lease(ids[1]!), failed, { status: 'pending', delayMs: 60_000 }),
+        store.recordAttempt(lease(ids[2]!), failed, { status: 'dead' }),
+        store.recordAttempt(lease(ids[2]!), failed, { status: 'dead' }),
+        store.recordAttempt(stale, ok, { status: 'delivered' }),
+      ]);
+      expect(applied).to.deep.equal([true, true, true, false, false]);
+      expect((await Promise.all(ids.map((id) => store.get(id)))).map((d) => d!.status)).to.deep.equal(['delivered', 'pending', 'dead', 'pending']);
+      expect(await store.attempts(ids[2]!)).to.have.length(1);
+      expect(await store.attempts(ids[1]!)).to.deep.include.members([{ ...failed, endedAt: (await store.attempts(ids[1]!))[0]!.endedAt }]);
+      // The delivered head of cluster a made the next one its head; d keeps its lease.
+      expect((await store.claim(10, 10_000)).map((d) => d.id)).to.deep.equal([later]);
+    });
+
     it('filters by when a delivery was created and when it last changed', async () => {
       await store.enqueue(delivery('a', 1));
       await sleep(60);
