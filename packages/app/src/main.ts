@@ -1,6 +1,5 @@
 import { type CliApp, type ConfigArguments, type OptionSpec, runCli } from '@ccx-hook/cli';
 import { openStore } from '@ccx-hook/delivery';
-import { startMockHooks } from '@ccx-hook/mock-hooks';
 import { configKeys, configSchema, flagName, serveDefaults } from './config-schema.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './create-logger.js';
@@ -45,6 +44,8 @@ const app: CliApp = {
   },
 
   async mockHooks(options) {
+    // Loaded by this command only, so that serve does not start with the receiver's code.
+    const { startMockHooks } = await import('@ccx-hook/mock-hooks');
     const receiver = await startMockHooks({ ...options, print: (text) => process.stdout.write(`${text}\n`) });
     process.stdout.write(`mock-hooks listening on ${receiver.url}\n`);
     await waitForStopSignal();

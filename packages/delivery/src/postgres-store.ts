@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { newWebhookId } from '@ccx-hook/hook-client';
 import type {
   AttemptOutcome,
@@ -103,7 +103,9 @@ export class PostgresStore implements DeliveryStore {
 
   /** Connects and applies pending migrations. Rejects with `StoreError` when the database cannot be used. */
   static async open(url: string): Promise<PostgresStore> {
-    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, statement_timeout: 30_000 });
+    // The driver is loaded only when PostgreSQL is used: an SQLite service starts without it.
+    const { default: driver } = await import('pg');
+    const pool = new driver.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, statement_timeout: 30_000 });
     // An idle connection that breaks (database restart) must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
     try {

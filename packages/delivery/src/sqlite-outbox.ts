@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { newWebhookId } from '@ccx-hook/hook-client';
 import type {
   AttemptRecord,
   ClaimedDelivery,
@@ -51,7 +50,8 @@ export class SqliteOutbox {
     this.inode = { dev, ino };
   }
 
-  enqueue(batch: NewDelivery[]): string[] {
+  /** Stores the group in one transaction; each delivery comes with its new id (used unless its idempotency key is known). */
+  enqueue(batch: Array<NewDelivery & { id: string }>): string[] {
     this.checkFile();
     const now = Date.now();
     const byKey = this.db.prepare<[string, string], { id: string }>(
@@ -62,10 +62,9 @@ export class SqliteOutbox {
        VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
     );
     return this.db.transaction(() =>
-      batch.map(({ hook, clusterId, payload, idempotencyKey }) => {
+      batch.map(({ id, hook, clusterId, payload, idempotencyKey }) => {
         const existing = idempotencyKey ? byKey.get(hook, idempotencyKey) : undefined;
         if (existing) return existing.id;
-        const id = newWebhookId(now);
         const readyAt = this.hasPending(clusterId) ? null : now;
         insert.run(id, hook, clusterId, payload, idempotencyKey ?? null, now, readyAt, now, now);
         return id;

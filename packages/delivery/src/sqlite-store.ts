@@ -16,6 +16,7 @@ import type {
   RetryResult,
   StoreStats,
 } from './delivery-store.js';
+import { newWebhookId } from '@ccx-hook/hook-client';
 import { StoreError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import type { SqliteOutbox } from './sqlite-outbox.js';
@@ -34,7 +35,7 @@ type Call<M extends Method> = SqliteOutbox[M] extends (...args: infer A) => infe
 export class SqliteStore implements DeliveryStore {
   private readonly calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
   private nextId = 1;
-  private readonly groups = new GroupCommit<NewDelivery, string>((group) => this.call('enqueue', group));
+  private readonly groups = new GroupCommit<NewDelivery & { id: string }, string>((group) => this.call('enqueue', group));
   /** Attempts end side by side (16 in flight by default): their records share commits too. */
   private readonly records = new GroupCommit<LeasedAttempt, boolean>((group) => this.call('recordAttempts', group), 'attempt');
   private closed = false;
@@ -79,7 +80,8 @@ export class SqliteStore implements DeliveryStore {
 
   enqueue(delivery: NewDelivery): Promise<string> {
     if (this.closed) return Promise.reject(new StoreError('store is closed'));
-    return this.groups.add(delivery);
+    // The id is made here, so that the worker thread starts without the hook client's modules.
+    return this.groups.add({ ...delivery, id: newWebhookId() });
   }
 
   claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
