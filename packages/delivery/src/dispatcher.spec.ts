@@ -188,6 +188,43 @@ describe('Dispatcher', () => {
     await dispatcher.stop(1000);
   });
 
+  it('takes the next delivery while a record commits, and stops only once every record has committed', async () => {
+    receiver = await startMockHooks({ port: 0, respond: () => undefined });
+    // The real store, with every commit of an attempt record held back for a second.
+    const slow = new Proxy(store, {
+      get: (target, key: keyof SqliteStore) =>
+        key === 'recordAttempt'
+          ? async (...args: Parameters<SqliteStore['recordAttempt']>) => {
+              await sleep(1000);
+              return target.recordAttempt(...args);
+            }
+          : typeof target[key] === 'function'
+            ? (target[key] as (...args: unknown[]) => unknown).bind(target)
+            : target[key],
+    });
+    dispatcher = new Dispatcher({
+      store: slow,
+      client: new HookClient(),
+      logger,
+      target: (hook) => ({ url: `${receiver.url}/${hook}`, timeoutMs: 10_000 }),
+      schedule: [50],
+      concurrency: 1,
+      leaseMs: 30_000,
+      pollIntervalMs: 20,
+    });
+    const first = await enqueue('c1', 1);
+    const second = await enqueue('c2', 1);
+    dispatcher.start();
+    // One attempt at a time, yet the second request goes out while the first record waits.
+    await until(() => receiver.received.length === 2, 800);
+    expect((await store.get(first))!.status).to.equal('pending');
+    await dispatcher.stop(1000);
+    expect((await store.get(first))!.status).to.equal('delivered');
+    expect((await store.get(second))!.status).to.equal('delivered');
+    expect(await store.claim(10, 10_000)).to.deep.equal([], 'no lease was released under a pending record');
+    expect(receiver.received).to.have.length(2);
+  });
+
   it('extends the lease of an attempt that outlasts it, so no one else takes the delivery', async () => {
     await start(() => ({ status: 200, delayMs: 700 }), { leaseMs: 300 });
     const id = await enqueue('c1', 1);

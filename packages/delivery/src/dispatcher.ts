@@ -45,6 +45,8 @@ export class Dispatcher {
   /** Leases this dispatcher holds: claimed and not yet recorded. */
   private readonly held = new Map<string, Lease>();
   private readonly inFlight = new Map<string, AbortController>();
+  /** Outcomes being recorded: an attempt's slot is free once its request is over, before its record commits. */
+  private readonly recording = new Set<Promise<void>>();
   private readonly pollIntervalMs: number;
   private running = false;
   private claiming: Promise<void> | undefined;
@@ -96,6 +98,8 @@ export class Dispatcher {
       await drained;
       clearTimeout(timer);
     }
+    // A lease is released only once its outcome is recorded or refused, never under a pending record.
+    await Promise.all(this.recording);
     if (this.held.size > 0) {
       const leases = [...this.held.values()];
       this.held.clear();
@@ -147,7 +151,8 @@ export class Dispatcher {
     const attempt = delivery.attempts + 1;
     const meta = { hook: delivery.hook, cluster_id: delivery.clusterId, delivery_id: delivery.id, attempt };
     try {
-      await this.deliver(delivery, attempt, controller.signal, meta);
+      const result = await this.send(delivery, attempt, controller.signal, meta);
+      if (result) this.settle(delivery, result);
     } catch (error) {
       this.options.logger.error('delivery attempt failed unexpectedly', { ...meta, error: (error as Error).message });
     } finally {
@@ -157,14 +162,14 @@ export class Dispatcher {
     }
   }
 
-  private async deliver(delivery: ClaimedDelivery, attempt: number, signal: AbortSignal, meta: Record<string, unknown>): Promise<void> {
+  /**
+   * Makes the attempt; resolves with what to record, or undefined when it was aborted (shutting
+   * down, or the lease was lost: the attempt does not count and stop() releases the lease).
+   */
+  private async send(delivery: ClaimedDelivery, attempt: number, signal: AbortSignal, meta: Record<string, unknown>): Promise<Settled | undefined> {
     const { client, logger, schedule } = this.options;
     const target = this.options.target(delivery.hook);
-    if (!target) {
-      await this.record(delivery, { attempt, durationMs: 0, error: 'hook disabled' }, { status: 'dead' }, meta);
-      logger.error('delivery dead: its hook is disabled', meta);
-      return;
-    }
+    if (!target) return { attempt: { attempt, durationMs: 0, error: 'hook disabled' }, outcome: { status: 'dead' }, meta, disabled: true };
     const started = performance.now();
     let statusCode: number | undefined;
     let failure: Error | undefined;
@@ -189,27 +194,38 @@ export class Dispatcher {
     const durationMs = Math.round(performance.now() - started);
     const logMeta = { ...meta, duration_ms: durationMs, status: statusCode };
     if (failure instanceof HookError && failure.code === 'ERR_HOOK_ABORTED') {
-      // Shutting down or the lease was lost: the attempt does not count; stop() releases the lease.
       logger.info('delivery attempt aborted', logMeta);
-      return;
+      return undefined;
     }
-    if (!failure) {
-      if (await this.record(delivery, { attempt, durationMs, statusCode }, { status: 'delivered' }, logMeta)) {
-        logger.info('delivery delivered', logMeta);
-      }
-      return;
-    }
+    if (!failure) return { attempt: { attempt, durationMs, statusCode }, outcome: { status: 'delivered' }, meta: logMeta };
     const retryAfterMs = failure instanceof HookError ? failure.details.retryAfterMs : undefined;
     const delayMs = nextAttemptDelay(schedule, attempt, retryAfterMs);
     const outcome: AttemptOutcome = delayMs === undefined ? { status: 'dead' } : { status: 'pending', delayMs };
-    if (await this.record(delivery, { attempt, durationMs, statusCode, error: failure.message }, outcome, logMeta)) {
-      const dead = outcome.status === 'dead';
-      (dead ? logger.error : logger.warn).call(logger, dead ? 'delivery dead after its last attempt' : 'delivery attempt failed', {
-        ...logMeta,
-        error: failure.message,
-        next_attempt_in_ms: delayMs,
-      });
-    }
+    const failed = { ...logMeta, error: failure.message, next_attempt_in_ms: delayMs };
+    return { attempt: { attempt, durationMs, statusCode, error: failure.message }, outcome, meta: failed };
+  }
+
+  /**
+   * Records an attempt's outcome and logs it, in the background: the attempt's slot is free
+   * for the next claim meanwhile. stop() waits for these before it releases leases.
+   */
+  private settle(delivery: ClaimedDelivery, { attempt, outcome, meta, disabled }: Settled): void {
+    const { logger } = this.options;
+    const recorded = this.record(delivery, attempt, outcome, meta).then(
+      (applied) => {
+        if (applied) {
+          if (disabled) logger.error('delivery dead: its hook is disabled', meta);
+          else if (outcome.status === 'delivered') logger.info('delivery delivered', meta);
+          else if (outcome.status === 'dead') logger.error('delivery dead after its last attempt', meta);
+          else logger.warn('delivery attempt failed', meta);
+        }
+        // A delivered or dead head made the next delivery of its cluster due.
+        this.wake();
+      },
+      (error: unknown) => logger.error('delivery attempt failed unexpectedly', { ...meta, error: (error as Error).message }),
+    );
+    this.recording.add(recorded);
+    void recorded.finally(() => this.recording.delete(recorded));
   }
 
   /** Records under the lease; false (and a warning) when the lease was lost to another dispatcher. */
@@ -235,6 +251,15 @@ export class Dispatcher {
       this.options.logger.error('cannot extend delivery leases', { error: (error as Error).message });
     }
   }
+}
+
+/** What an attempt leaves to record. */
+interface Settled {
+  attempt: NewAttempt;
+  outcome: AttemptOutcome;
+  meta: Record<string, unknown>;
+  /** The hook had no target: dead without a request. */
+  disabled?: boolean;
 }
 
 const isSuccess = (status: number | undefined) => status !== undefined && status >= 200 && status <= 299;
