@@ -1,10 +1,6 @@
 /** Markup that is already safe (escaped, or written here), so templates insert it as is. */
 export class Html {
   constructor(readonly value: string) {}
-
-  toString(): string {
-    return this.value;
-  }
 }
 
 const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

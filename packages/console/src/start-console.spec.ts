@@ -12,7 +12,7 @@ import { type RunningConsole, startConsole } from './start-console.js';
 const token = 'a-console-token-of-the-tests';
 const failed = { attempt: 1, durationMs: 4, statusCode: 500, error: 'integrator answered HTTP 500' };
 
-/** One HTTP exchange; the body is read whole. */
+/** One HTTP request that does not follow redirects (the tests check them). */
 function fetchRaw(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
   return fetch(url, { redirect: 'manual', ...init });
 }
