@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { AttemptHistory, historyMinutes } from './attempt-history.js';
 
 describe('AttemptHistory', () => {
-  it('counts attempts per minute by result over the last hour, and forgets older minutes', () => {
+  it('counts attempts per minute by result, and shows only the last hour', () => {
     let now = Date.UTC(2026, 10, 29, 12, 0, 30);
     const history = new AttemptHistory(() => now);
     history.attempted('post-add-node', '2xx');
