@@ -144,9 +144,12 @@ export class HookClient {
     }
     // got's own timeouts do not cover every way a peer can hold a request (a 101, a drip):
     // this timer does, and aborting it tears the request down whatever state it is in.
+    // The caller's signal aborts it too (a listener costs less than AbortSignal.any).
     const wall = new AbortController();
     const timer = setTimeout(() => wall.abort(), request.timeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, wall.signal]) : wall.signal;
+    const abort = () => wall.abort();
+    if (request.signal?.aborted) wall.abort();
+    else request.signal?.addEventListener('abort', abort, { once: true });
     let ending: 'too-large' | 'protocol-switch' | undefined;
     const pending = got.post(request.url, {
       body: request.body,
@@ -164,7 +167,7 @@ export class HookClient {
       // decompressed either: a compression bomb stays a small, invalid body.
       responseType: 'buffer',
       decompress: false,
-      signal,
+      signal: wall.signal,
     });
     pending.on('request', (outgoing: ClientRequest) =>
       outgoing.on('upgrade', (_response: unknown, socket: Socket) => {
@@ -186,6 +189,7 @@ export class HookClient {
       throw this.toHookError(error, request, ending, wall.signal.aborted);
     } finally {
       clearTimeout(timer);
+      request.signal?.removeEventListener('abort', abort);
     }
     const durationMs = Math.round(performance.now() - started);
     if (response.statusCode < 200 || response.statusCode > 299) {

@@ -34,8 +34,6 @@ const maxIdempotencyKey = 256;
  */
 export class HookService {
   private closing = false;
-  /** Fires when the server stops waiting for calls in flight: their outbound requests end. */
-  private readonly stopping = new AbortController();
 
   constructor(private readonly options: HookServiceOptions) {}
 
@@ -59,21 +57,23 @@ export class HookService {
     this.closing = true;
   }
 
-  /** Aborts the integrator requests of calls still running (the grace period is over). */
-  abortInFlight(): void {
-    this.stopping.abort();
-  }
-
   private pre(hook: PreHookName): handleUnaryCall<object, PreDecision> {
     return this.unary(hook, decisionOutcome, async (request, call) => {
       const deadline = call.getDeadline();
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
-      // A cancelled call (or one past its deadline) asks the integrator nothing more.
+      const payload = toPayload(hook, request);
+      // A cancelled call (or one past its deadline) asks the integrator nothing more. grpc-js
+      // also reports a call as cancelled when its stream closes after the answer, so the
+      // listener goes as soon as there is a decision.
       const cancelled = new AbortController();
+      const cancel = () => cancelled.abort();
       if (call.cancelled) cancelled.abort();
-      else call.once('cancelled', () => cancelled.abort());
-      const signal = AbortSignal.any([cancelled.signal, this.stopping.signal]);
-      return this.options.preHooks.decide(hook, toPayload(hook, request), { deadline: deadlineMs, signal, trace: traceContextOf(call.metadata) });
+      else call.once('cancelled', cancel);
+      try {
+        return await this.options.preHooks.decide(hook, payload, { deadline: deadlineMs, signal: cancelled.signal, trace: traceContextOf(call.metadata) });
+      } finally {
+        call.off('cancelled', cancel);
+      }
     });
   }
 

@@ -44,6 +44,25 @@ describe('pre- hooks in bursts (DESIGN §4)', function () {
     expect(Math.max(...results.map((result) => result.ms))).to.be.below(3_000);
   });
 
+  it('ends the integrator requests of calls still waiting when the grace period is over', async () => {
+    let ended = 0;
+    integrator = await startRawIntegrator((socket) => socket.once('close', () => ended++));
+    harness = await startHarness({
+      integratorUrl: integrator.url,
+      logger: silentLogger,
+      outbox,
+      attemptTimeoutMs: 10_000,
+      policy: { budgetMs: 10_000 },
+      breaker: { threshold: 100_000, cooldownMs: 60_000 },
+    });
+    const calls = Array.from({ length: 20 }, (_, n) => harness.call('pre-add-node', { clusterId: `c${n}` }, 20_000).catch((error: ServiceError) => error.code));
+    while (integrator.requests < 20) await sleep(10);
+    await harness.server.shutdown(200);
+    await sleep(200);
+    expect(ended, 'integrator requests ended').to.equal(20);
+    await Promise.all(calls);
+  });
+
   it('makes no integrator call for 300 calls after they are cancelled', async () => {
     integrator = await startRawIntegrator(() => undefined);
     harness = await startHarness({

