@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { credentials } from '@grpc/grpc-js';
 import { HookServiceClient } from '@ccx-hook/proto';
 
-/** Starts `bare-server.js` (the baseline) against `integratorUrl`; resolves with a client and a stop function. */
-export async function startBareServer(integratorUrl: string): Promise<{ client: HookServiceClient; stop(): Promise<void> }> {
+/** Starts `bare-server.js` (the baseline) against `integratorUrl`; resolves with a client, its pid and a stop function. */
+export async function startBareServer(integratorUrl: string): Promise<{ client: HookServiceClient; pid: number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [fileURLToPath(new URL('./bare-server.js', import.meta.url)), integratorUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
@@ -13,6 +13,7 @@ export async function startBareServer(integratorUrl: string): Promise<{ client: 
   const client = new HookServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
   return {
     client,
+    pid: child.pid!,
     async stop() {
       client.close();
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -43,3 +43,12 @@ export async function peakRssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
+
+/** CPU time process `pid` has used so far (user and system, all threads), in ms (Linux `/proc/<pid>/stat`). */
+export async function cpuTimeMs(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+}
+
+/** Linux's `USER_HZ`: the unit of the times in `/proc/<pid>/stat`, 100 on every common build. */
+const clockTicks = 100;

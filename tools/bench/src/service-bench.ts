@@ -6,12 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import got from 'got';
 import { createTestDatabase, postgresAvailable } from '@ccx-hook/test-postgres';
 import { startBareServer } from './bare-process.js';
 import { type Integrator, startIntegrator } from './integrator.js';
-import { closedLoop, openLoop, peakRssMb } from './load.js';
+import { closedLoop, cpuTimeMs, openLoop, peakRssMb } from './load.js';
 import { fixed, median, percentile, table } from './measure.js';
+import { runRawSender } from './raw-sender-process.js';
 import { seedBacklog } from './seed-backlog.js';
 import { call, type ServiceProcess, startServiceProcess } from './service-process.js';
 
@@ -53,10 +53,10 @@ async function withService<T>(env: Record<string, string>, work: (service: Servi
   }
 }
 
-async function withBare<T>(integrator: Integrator, work: (client: ServiceProcess['client']) => Promise<T>): Promise<T> {
+async function withBare<T>(integrator: Integrator, work: (bare: { client: ServiceProcess['client']; pid: number }) => Promise<T>): Promise<T> {
   const bare = await startBareServer(integrator.url);
   try {
-    return await work(bare.client);
+    return await work(bare);
   } finally {
     await bare.stop();
   }
@@ -65,9 +65,13 @@ async function withBare<T>(integrator: Integrator, work: (client: ServiceProcess
 /** Rows 1, 2 and 5: pre- hooks through `serve` and through the bare server. */
 async function preHooks(integrator: Integrator, serviceFirst: boolean) {
   const env = () => ({ CCX_HOOK_HOOKS_URL: integrator.url, CCX_HOOK_STORE_URL: sqliteUrl() });
-  const measure = async (name: string, client: ServiceProcess['client']) => {
+  const measure = async (name: string, { client, pid }: { client: ServiceProcess['client']; pid: number }) => {
     await closedLoop(pre(client), 64, 1_000); // warm-up
-    record(`pre rate ${name}`, (await closedLoop(pre(client), 64, windowMs)).rate);
+    const cpuBefore = await cpuTimeMs(pid);
+    const { rate, latencies } = await closedLoop(pre(client), 64, windowMs);
+    record(`pre rate ${name}`, rate);
+    // What one call costs the process, whatever else runs on the machine: CPU time per call.
+    record(`pre cpu ${name}`, ((await cpuTimeMs(pid)) - cpuBefore) * 1000 / latencies.length);
     const single = (await closedLoop(pre(client), 1, windowMs)).latencies;
     record(`pre p50 1 ${name}`, percentile(single, 50));
     record(`pre p99 1 ${name}`, percentile(single, 99));
@@ -76,26 +80,33 @@ async function preHooks(integrator: Integrator, serviceFirst: boolean) {
     record(`pre p99 200 ${name}`, percentile(paced, 99));
   };
   const service = () =>
-    withService(env(), async ({ client }) => {
-      await measure('service', client);
+    withService(env(), async (service) => {
+      const { client } = service;
+      await measure('service', service);
       // Row 5: the same paced pre- hooks while post- hooks are enqueued (and delivered) at full rate.
       const [paced] = await Promise.all([openLoop(pre(client), 100, windowMs), closedLoop(post(client), 64, windowMs)]);
       record('pre p99 under post load', percentile(paced, 99));
       record('pre p99 alone', percentile(await openLoop(pre(client), 100, windowMs), 99));
     });
-  const bare = () => withBare(integrator, (client) => measure('bare', client));
+  const bare = () => withBare(integrator, (server) => measure('bare', server));
   for (const run of serviceFirst ? [service, bare] : [bare, service]) await run();
 }
 
-/** Row 3: durable post- enqueue while the dispatcher delivers, against a trivial unary handler. */
+/**
+ * Row 3: durable post- enqueue while the dispatcher delivers, against a trivial unary handler;
+ * and the same with nothing to deliver (the integrator down), to tell the enqueue's own cost
+ * from the deliveries' share of the machine.
+ */
 async function postEnqueue(integrator: Integrator, stores: [string, () => Promise<string> | string][]) {
   for (const [name, url] of stores) {
-    await withService({ CCX_HOOK_HOOKS_URL: integrator.url, CCX_HOOK_STORE_URL: await url() }, async ({ client }) => {
-      await closedLoop(post(client), 64, 1_000);
-      record(`post rate ${name}`, (await closedLoop(post(client), 64, windowMs)).rate);
-    });
+    for (const [run, hooksUrl] of [['', integrator.url], [' idle', 'http://127.0.0.1:1']]) {
+      await withService({ CCX_HOOK_HOOKS_URL: hooksUrl!, CCX_HOOK_STORE_URL: await url() }, async ({ client }) => {
+        await closedLoop(post(client), 64, 1_000);
+        record(`post rate ${name}${run}`, (await closedLoop(post(client), 64, windowMs)).rate);
+      });
+    }
   }
-  await withBare(integrator, async (client) => {
+  await withBare(integrator, async ({ client }) => {
     await closedLoop(post(client), 64, 1_000);
     record('post rate bare', (await closedLoop(post(client), 64, windowMs)).rate);
   });
@@ -137,9 +148,10 @@ async function drain(integrator: Integrator, stores: [string, () => Promise<stri
   await pre(bare.client)();
   record('startup bare', performance.now() - spawned);
   await bare.stop();
-  // The baseline: the same POSTs straight from one process, as many at a time as the dispatcher's default.
-  const body = '{"cluster_id":"x"}';
-  record('drain raw got', (await closedLoop(() => got.post(`${integrator.url}/post-add-node`, { body, retry: { limit: 0 } }), 16, drainWindowMs)).rate);
+  // The baseline: the same POSTs from a process of their own, as many at a time as the dispatcher's default.
+  const raw = await runRawSender(`${integrator.url}/post-add-node`, 16, drainWindowMs);
+  record('drain raw got', raw.rate);
+  record('rss raw got', raw.peakRssMb);
 }
 
 const integrator = await startIntegrator();
@@ -171,21 +183,25 @@ const ratio = (a: string, b: string) => fixed(med(a) / med(b));
 const rows: string[][] = [
   ...(samples.has('pre rate service') ? [
   ['1', 'pre- hook calls/s, 64 in flight', fixed(med('pre rate service'), 0), `bare grpc-js + got: ${fixed(med('pre rate bare'), 0)}`, ratio('pre rate service', 'pre rate bare'), '≥ 0.95'],
+  ['1', 'CPU time of the process per pre- call, 64 in flight', `${fixed(med('pre cpu service'), 0)} µs`, `bare grpc-js + got: ${fixed(med('pre cpu bare'), 0)} µs`, ratio('pre cpu service', 'pre cpu bare'), '—'],
   ['2', 'pre- hook p50 / p99, 1 in flight', `${ms(med('pre p50 1 service'))} / ${ms(med('pre p99 1 service'))}`, `${ms(med('pre p50 1 bare'))} / ${ms(med('pre p99 1 bare'))}`, `p50 +${ms(med('pre p50 1 service') - med('pre p50 1 bare'))}`, 'p50 + ≤ 0.3 ms'],
   ['2', 'pre- hook p50 / p99 at 200/s', `${ms(med('pre p50 200 service'))} / ${ms(med('pre p99 200 service'))}`, `${ms(med('pre p50 200 bare'))} / ${ms(med('pre p99 200 bare'))}`, `p50 +${ms(med('pre p50 200 service') - med('pre p50 200 bare'))}`, 'p50 + ≤ 0.3 ms'],
   ] : []),
   ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`post rate ${name}`)).map((name) => [
     '3', `durable post- calls/s, 64 in flight, delivering, ${name}`, fixed(med(`post rate ${name}`), 0), `trivial grpc-js unary: ${fixed(med('post rate bare'), 0)}`, ratio(`post rate ${name}`, 'post rate bare'), '≥ 0.7',
   ]),
+  ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`post rate ${name} idle`)).map((name) => [
+    '3', `durable post- calls/s, 64 in flight, nothing delivered (integrator down), ${name}`, fixed(med(`post rate ${name} idle`), 0), `trivial grpc-js unary: ${fixed(med('post rate bare'), 0)}`, ratio(`post rate ${name} idle`, 'post rate bare'), '—',
+  ]),
   ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`drain ${name} x1`)).map((name) => [
-    '4', `drain of a 100,000 backlog, deliveries/s, ${name}`, fixed(med(`drain ${name} x1`), 0), `raw got POSTs, 16 at a time: ${fixed(med('drain raw got'), 0)}`, ratio(`drain ${name} x1`, 'drain raw got'), '≥ 0.5',
+    '4', `drain of a 100,000 backlog, deliveries/s, ${name}`, fixed(med(`drain ${name} x1`), 0), `raw got POSTs, 16 at a time, own process: ${fixed(med('drain raw got'), 0)}`, ratio(`drain ${name} x1`, 'drain raw got'), '≥ 0.5',
   ]),
   ...(samples.has('drain PostgreSQL x2')
     ? [['4', 'drain, two PostgreSQL replicas', fixed(med('drain PostgreSQL x2'), 0), `one replica: ${fixed(med('drain PostgreSQL x1'), 0)}`, ratio('drain PostgreSQL x2', 'drain PostgreSQL x1'), '≥ 1.6']]
     : []),
   ...(samples.has('pre p99 alone') ? [['5', 'pre- hook p99 at 100/s while post- hooks run at full rate', ms(med('pre p99 under post load')), `alone: ${ms(med('pre p99 alone'))}`, ratio('pre p99 under post load', 'pre p99 alone'), '≤ 2']] : []),
   ...(samples.has('rss holding') ? [['6', 'peak RSS holding 100,000 pending (SQLite)', `${fixed(med('rss holding'), 0)} MB`, '—', '—', '≤ 150 MB']] : []),
-  ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`rss draining ${name}`)).map((name) => ['6', `peak RSS draining 100,000, ${name}`, `${fixed(med(`rss draining ${name}`), 0)} MB`, '—', '—', '≤ 150 MB']),
+  ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`rss draining ${name}`)).map((name) => ['6', `peak RSS draining 100,000, ${name}`, `${fixed(med(`rss draining ${name}`), 0)} MB`, `raw got POSTs' own process: ${fixed(med('rss raw got'), 0)} MB`, ratio(`rss draining ${name}`, 'rss raw got'), '≤ 150 MB']),
   ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`startup ${name}`)).map((name) => ['7', `start-up to the first answered call, 100,000 pending, ${name}`, `${fixed(med(`startup ${name}`) / 1000)} s`, `bare grpc-js + got: ${fixed(med('startup bare') / 1000)} s`, ratio(`startup ${name}`, 'startup bare'), '≤ 0.5 s']),
 ];
 process.stdout.write(

@@ -1,0 +1,12 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** Runs `raw-sender.js` (the drain baseline) against `url`; resolves with its rate and peak RSS. */
+export async function runRawSender(url: string, inFlight: number, durationMs: number): Promise<{ rate: number; peakRssMb: number }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./raw-sender.js', import.meta.url)), url, String(inFlight), String(durationMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`raw sender exited with ${code}`);
+  return JSON.parse(out) as { rate: number; peakRssMb: number };
+}
