@@ -152,22 +152,17 @@ export class HookClient {
     if (request.signal?.aborted) wall.abort();
     else request.signal?.addEventListener('abort', abort, { once: true });
     let ending: 'too-large' | 'protocol-switch' | undefined;
-    const pending = got.post(request.url, {
+    const certificateAuthority = this.https.pinned.get(request.hookName) ?? this.https.certificateAuthority;
+    const pending = post(request.url, {
       body: request.body,
       headers,
       timeout: { request: request.timeoutMs },
-      followRedirect: false,
-      throwHttpErrors: false,
-      https: {
-        certificateAuthority: this.https.pinned.get(request.hookName) ?? this.https.certificateAuthority,
-        certificate: this.https.certificate,
-        key: this.https.key,
-      },
-      retry: { limit: 0 },
-      // The body is checked as bytes: invalid UTF-8 must fail, never become U+FFFD. Not
-      // decompressed either: a compression bomb stays a small, invalid body.
+      // Without TLS material, got's defaults: nothing to merge into every request.
+      ...((certificateAuthority ?? this.https.certificate) !== undefined && {
+        https: { certificateAuthority, certificate: this.https.certificate, key: this.https.key },
+      }),
+      // The body is checked as bytes: invalid UTF-8 must fail, never become U+FFFD.
       responseType: 'buffer',
-      decompress: false,
       signal: wall.signal,
     });
     pending.on('request', (outgoing: ClientRequest) =>
@@ -233,6 +228,13 @@ export class HookClient {
     return new HookError('ERR_HOOK_CONNECTION', `request failed: ${code}`, { cause: error });
   }
 }
+
+/**
+ * got with what every attempt shares, merged once instead of per request: redirects are not
+ * followed, got never retries (callers do, with the same webhook-id), and a reply is not
+ * decompressed, so a compression bomb stays a small, invalid body.
+ */
+const post = got.extend({ followRedirect: false, throwHttpErrors: false, retry: { limit: 0 }, decompress: false }).post;
 
 function isTlsFailure(code: string): boolean {
   return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|^ERR_TLS|^ERR_SSL|HOSTNAME_MISMATCH/.test(code);
