@@ -8,6 +8,13 @@ import { HookError } from './errors.js';
 import { parseRetryAfter } from './parse-retry-after.js';
 import { decodeSecret, signatureHeader } from './signature.js';
 
+/**
+ * got with what every attempt shares, merged once instead of per request: redirects are not
+ * followed, got never retries (callers do, with the same webhook-id), and a reply is not
+ * decompressed, so a compression bomb stays a small, invalid body.
+ */
+const post = got.extend({ followRedirect: false, throwHttpErrors: false, retry: { limit: 0 }, decompress: false }).post;
+
 /** How `HookClient` uses HTTPS (PEM text). Certificates are always verified. */
 export interface HookTls {
   /** CA certificates trusted besides the system's, e.g. an integrator's private CA. */
@@ -228,13 +235,6 @@ export class HookClient {
     return new HookError('ERR_HOOK_CONNECTION', `request failed: ${code}`, { cause: error });
   }
 }
-
-/**
- * got with what every attempt shares, merged once instead of per request: redirects are not
- * followed, got never retries (callers do, with the same webhook-id), and a reply is not
- * decompressed, so a compression bomb stays a small, invalid body.
- */
-const post = got.extend({ followRedirect: false, throwHttpErrors: false, retry: { limit: 0 }, decompress: false }).post;
 
 function isTlsFailure(code: string): boolean {
   return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|^ERR_TLS|^ERR_SSL|HOSTNAME_MISMATCH/.test(code);
