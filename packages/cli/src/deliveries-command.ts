@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress';
 import type { Delivery, DeliveryFilter, DeliveryStatus, DeliveryStore } from '@ccx-hook/delivery';
 import { CommandError, UsageError } from './errors.js';
 import { parseDuration } from './parse-duration.js';
@@ -125,7 +124,7 @@ const describeRetry = {
 async function retryDead(options: DeliveriesOptions, store: DeliveryStore, output: DeliveriesOutput): Promise<void> {
   const scope = { hook: options.hook, clusterId: options.cluster };
   const total = await store.count({ ...scope, status: 'dead' });
-  const bar = output.progress ? new cliProgress.SingleBar({ stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+  const bar = output.progress ? await progressBar() : undefined;
   bar?.start(total, 0);
   let done = 0;
   for (;;) {
@@ -137,6 +136,12 @@ async function retryDead(options: DeliveriesOptions, store: DeliveryStore, outpu
   }
   bar?.stop();
   output.stdout(`queued ${done} dead deliveries again`);
+}
+
+/** A progress bar on stderr. cli-progress is loaded here only, so that `serve` starts without it. */
+async function progressBar() {
+  const { default: cliProgress } = await import('cli-progress');
+  return new cliProgress.SingleBar({ stream: process.stderr }, cliProgress.Presets.shades_classic);
 }
 
 async function purge(options: DeliveriesOptions, store: DeliveryStore, output: DeliveriesOutput): Promise<void> {
