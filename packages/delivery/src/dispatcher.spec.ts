@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { HookClient, type Logger, silentLogger } from '@ccx-hook/hook-client';
 import { hostileReplies, startRawIntegrator } from '@ccx-hook/hostile-integrator';
 import { type IncomingHook, type MockAnswer, type MockHooks, startMockHooks } from '@ccx-hook/mock-hooks';
+import type { Lease } from './delivery-store.js';
 import { Dispatcher, type DeliveryTarget } from './dispatcher.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -31,7 +32,7 @@ describe('Dispatcher', () => {
 
   async function start(
     respond: (hook: IncomingHook) => MockAnswer | undefined,
-    options: { schedule?: number[]; target?: (hook: string) => DeliveryTarget | undefined; leaseMs?: number } = {},
+    options: { schedule?: number[]; target?: (hook: string) => DeliveryTarget | undefined; leaseMs?: number; concurrency?: number } = {},
   ) {
     receiver = await startMockHooks({ port: 0, respond });
     dispatcher = new Dispatcher({
@@ -40,7 +41,7 @@ describe('Dispatcher', () => {
       logger,
       target: options.target ?? ((hook) => ({ url: `${receiver.url}/${hook}`, timeoutMs: 10_000 })),
       schedule: options.schedule ?? [50, 50],
-      concurrency: 8,
+      concurrency: options.concurrency ?? 8,
       leaseMs: options.leaseMs ?? 30_000,
       pollIntervalMs: 20,
     });
@@ -233,6 +234,92 @@ describe('Dispatcher', () => {
     await until(() => receiver.received.length === 1);
     await sleep(100);
     expect(await store.get(id)).to.include({ status: 'delivered' });
+  });
+
+  it('claims ahead: a slot that frees up starts the next delivery without waiting for a claim', async () => {
+    receiver = await startMockHooks({ port: 0, respond: () => undefined });
+    // The real store, with every claim taking 300 ms (a slow database).
+    const slow = new Proxy(store, {
+      get: (target, key: keyof SqliteStore) =>
+        key === 'claim'
+          ? async (...args: Parameters<SqliteStore['claim']>) => {
+              await sleep(300);
+              return target.claim(...args);
+            }
+          : typeof target[key] === 'function'
+            ? (target[key] as (...args: unknown[]) => unknown).bind(target)
+            : target[key],
+    });
+    dispatcher = new Dispatcher({
+      store: slow,
+      client: new HookClient(),
+      logger,
+      target: (hook) => ({ url: `${receiver.url}/${hook}`, timeoutMs: 10_000 }),
+      schedule: [50],
+      concurrency: 2,
+      leaseMs: 30_000,
+      pollIntervalMs: 20,
+    });
+    await Promise.all(['c1', 'c2', 'c3', 'c4'].map((cluster) => enqueue(cluster, 1)));
+    dispatcher.start();
+    // The first claim returns at 300 ms with all four; a second would not return before 600 ms.
+    await sleep(500);
+    expect(receiver.received).to.have.length(4);
+  });
+
+  it('keeps the leases of claimed deliveries that wait for a slot, and releases them on stop', async () => {
+    await start(() => ({ status: 200, delayMs: 700 }), { leaseMs: 300, concurrency: 1 });
+    const first = await enqueue('c1', 1);
+    const second = await enqueue('c2', 1);
+    await sleep(450);
+    expect(await store.claim(10, 10_000)).to.deep.equal([], 'both leases were extended');
+    await dispatcher.stop(1000);
+    expect(await store.get(first)).to.include({ status: 'delivered' });
+    expect((await store.claim(10, 10_000)).map((delivery) => delivery.id)).to.deep.equal([second], 'released, not attempted');
+  });
+
+  it('does not make a waiting attempt whose lease was taken over', async () => {
+    receiver = await startMockHooks({ port: 0, respond: () => ({ status: 200, delayMs: 200 }) });
+    const claimed: Lease[] = [];
+    let takenOver = false;
+    // The real store; at the first heartbeat, another replica takes the waiting delivery over.
+    const racing = new Proxy(store, {
+      get: (target, key: keyof SqliteStore) =>
+        key === 'claim'
+          ? async (...args: Parameters<SqliteStore['claim']>) => {
+              const batch = await target.claim(...args);
+              claimed.push(...batch.map((delivery) => delivery.lease));
+              return batch;
+            }
+          : key === 'extend'
+            ? async (...args: Parameters<SqliteStore['extend']>) => {
+                if (!takenOver) {
+                  takenOver = true;
+                  await target.release([claimed[1]!]);
+                  await target.claim(10, 10_000);
+                }
+                return target.extend(...args);
+              }
+            : typeof target[key] === 'function'
+              ? (target[key] as (...args: unknown[]) => unknown).bind(target)
+              : target[key],
+    });
+    dispatcher = new Dispatcher({
+      store: racing,
+      client: new HookClient(),
+      logger,
+      target: (hook) => ({ url: `${receiver.url}/${hook}`, timeoutMs: 10_000 }),
+      schedule: [50],
+      concurrency: 1,
+      leaseMs: 300,
+      pollIntervalMs: 20,
+    });
+    await enqueue('c1', 1);
+    await enqueue('c2', 1);
+    dispatcher.start();
+    await sleep(700);
+    expect(takenOver).to.equal(true);
+    expect(receiver.received.map((hook) => JSON.parse(hook.body).cluster_id)).to.deep.equal(['c1']);
   });
 
   it('counts a 2xx with an endless body as delivered, reading no further than 64 KiB', async () => {

@@ -23,9 +23,9 @@ export interface DispatcherOptions {
   /** How often the store is polled for due deliveries, in ms. Default 500. */
   pollIntervalMs?: number;
   /**
-   * How long a claim is leased, in ms. The dispatcher extends the leases of running attempts
-   * every third of it, so an attempt can outlast it; a dispatcher that dies stops extending,
-   * and another one takes its work over once the lease runs out.
+   * How long a claim is leased, in ms. The dispatcher extends the leases of running and
+   * waiting attempts every third of it, so an attempt can outlast it; a dispatcher that dies
+   * stops extending, and another one takes its work over once the lease runs out.
    */
   leaseMs: number;
   /** Delivered rows older than this are purged, in ms. Default 7 days. */
@@ -45,6 +45,11 @@ export class Dispatcher {
   /** Leases this dispatcher holds: claimed and not yet recorded. */
   private readonly held = new Map<string, Lease>();
   private readonly inFlight = new Map<string, AbortController>();
+  /**
+   * Claimed ahead, up to `concurrency` of them, so that a slot that frees up starts its next
+   * attempt at once instead of waiting for a claim (a round trip to PostgreSQL).
+   */
+  private waiting: ClaimedDelivery[] = [];
   /** Outcomes being recorded: an attempt's slot is free once its request is over, before its record commits. */
   private readonly recording = new Set<Promise<void>>();
   private readonly pollIntervalMs: number;
@@ -126,14 +131,12 @@ export class Dispatcher {
   private async claimAndPurge(): Promise<void> {
     const { store, logger, concurrency, leaseMs } = this.options;
     try {
-      const free = concurrency - this.inFlight.size;
-      if (free > 0) {
-        const batch = await store.claim(free, leaseMs);
-        for (const delivery of batch) {
-          this.held.set(delivery.id, delivery.lease);
-          // Stopped while claiming: the lease is released by stop(), the attempt is not made.
-          if (this.running) void this.attempt(delivery);
-        }
+      const wanted = 2 * concurrency - this.inFlight.size - this.waiting.length;
+      if (wanted > 0) {
+        const batch = await store.claim(wanted, leaseMs);
+        for (const delivery of batch) this.held.set(delivery.id, delivery.lease);
+        this.waiting.push(...batch);
+        this.startWaiting();
       }
       if (Date.now() - this.lastPurge >= purgeEveryMs) {
         this.lastPurge = Date.now();
@@ -142,6 +145,13 @@ export class Dispatcher {
       }
     } catch (error) {
       logger.error('dispatcher cannot read the store', { error: (error as Error).message });
+    }
+  }
+
+  /** Starts claimed deliveries while there are free slots (not once stopped: stop() releases their leases). */
+  private startWaiting(): void {
+    while (this.running && this.inFlight.size < this.options.concurrency && this.waiting.length > 0) {
+      void this.attempt(this.waiting.shift()!);
     }
   }
 
@@ -157,6 +167,7 @@ export class Dispatcher {
       this.options.logger.error('delivery attempt failed unexpectedly', { ...meta, error: (error as Error).message });
     } finally {
       this.inFlight.delete(delivery.id);
+      this.startWaiting();
       if (this.inFlight.size === 0) this.idle?.();
       this.wake();
     }
@@ -236,16 +247,21 @@ export class Dispatcher {
     return applied;
   }
 
-  /** Keeps the leases of running attempts alive; an attempt whose lease was lost is aborted. */
+  /**
+   * Keeps the leases of running and waiting attempts alive; an attempt whose lease was lost is
+   * aborted, or not made.
+   */
   private async extendLeases(): Promise<void> {
-    const running = [...this.inFlight.keys()].map((id) => this.held.get(id)).filter((lease) => lease !== undefined);
-    if (running.length === 0) return;
+    const ids = [...this.inFlight.keys(), ...this.waiting.map((delivery) => delivery.id)];
+    const leases = ids.map((id) => this.held.get(id)).filter((lease) => lease !== undefined);
+    if (leases.length === 0) return;
     try {
-      const lost = await this.options.store.extend(running, this.options.leaseMs);
+      const lost = await this.options.store.extend(leases, this.options.leaseMs);
       for (const lease of lost) {
         this.options.logger.warn('delivery lease lost; aborting the attempt', { delivery_id: lease.deliveryId });
         this.held.delete(lease.deliveryId);
         this.inFlight.get(lease.deliveryId)?.abort();
+        this.waiting = this.waiting.filter((delivery) => delivery.id !== lease.deliveryId);
       }
     } catch (error) {
       this.options.logger.error('cannot extend delivery leases', { error: (error as Error).message });
