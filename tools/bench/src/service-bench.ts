@@ -194,7 +194,7 @@ const rows: string[][] = [
     '3', `durable post- calls/s, 64 in flight, delivering, ${name}`, `${fixed(med(`post rate ${name}`), 0)} (${fixed(med(`post delivered ${name}`), 0)} delivered/s)`, `trivial grpc-js unary: ${fixed(med('post rate bare'), 0)}`, ratio(`post rate ${name}`, 'post rate bare'), '≥ 0.7',
   ]),
   ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`post rate ${name} idle`)).map((name) => [
-    '3', `durable post- calls/s, 64 in flight, nothing delivered (integrator down), ${name}`, fixed(med(`post rate ${name} idle`), 0), `trivial grpc-js unary: ${fixed(med('post rate bare'), 0)}`, ratio(`post rate ${name} idle`, 'post rate bare'), '—',
+    '3', `durable post- calls/s, 64 in flight, nothing delivered (integrator down), ${name}`, `${fixed(med(`post rate ${name} idle`), 0)} (${fixed(med(`post delivered ${name} idle`), 0)} delivered/s)`, `trivial grpc-js unary: ${fixed(med('post rate bare'), 0)}`, ratio(`post rate ${name} idle`, 'post rate bare'), '—',
   ]),
   ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`drain ${name} x1`)).map((name) => [
     '4', `drain of a 100,000 backlog, deliveries/s, ${name}`, fixed(med(`drain ${name} x1`), 0), `raw got POSTs, 16 at a time, own process: ${fixed(med('drain raw got'), 0)}`, ratio(`drain ${name} x1`, 'drain raw got'), '≥ 0.5',
