@@ -44,11 +44,13 @@ const app: CliApp = {
   },
 
   async mockHooks(options) {
+    // Before it listens: `kill $!` right after the listening line must stop it too.
+    const stopSignal = waitForStopSignal();
     // Loaded by this command only, so that serve does not start with the receiver's code.
     const { startMockHooks } = await import('@ccx-hook/mock-hooks');
     const receiver = await startMockHooks({ ...options, print: (text) => process.stdout.write(`${text}\n`) });
     process.stdout.write(`mock-hooks listening on ${receiver.url}\n`);
-    await waitForStopSignal();
+    await stopSignal;
     await receiver.close();
   },
 
