@@ -10,6 +10,12 @@ import { Dispatcher, type DeliveryTarget } from './dispatcher.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The real store, with some of its methods replaced. */
+const storeWith = (store: SqliteStore, replaced: Partial<SqliteStore>): SqliteStore =>
+  new Proxy(store, {
+    get: (target, key: keyof SqliteStore) =>
+      replaced[key] ?? (typeof target[key] === 'function' ? (target[key] as (...args: unknown[]) => unknown).bind(target) : target[key]),
+  });
 const until = async (condition: () => boolean, timeoutMs = 5000) => {
   const end = Date.now() + timeoutMs;
   while (!condition()) {
@@ -30,13 +36,18 @@ describe('Dispatcher', () => {
     error: (message: string, meta?: Record<string, unknown>) => errors.push(`${message} ${JSON.stringify(meta)}`),
   };
 
-  async function start(
-    respond: (hook: IncomingHook) => MockAnswer | undefined,
-    options: { schedule?: number[]; target?: (hook: string) => DeliveryTarget | undefined; leaseMs?: number; concurrency?: number } = {},
-  ) {
+  type Options = { schedule?: number[]; target?: (hook: string) => DeliveryTarget | undefined; leaseMs?: number; concurrency?: number; store?: SqliteStore };
+
+  async function start(respond: (hook: IncomingHook) => MockAnswer | undefined, options: Options = {}) {
     receiver = await startMockHooks({ port: 0, respond });
-    dispatcher = new Dispatcher({
-      store,
+    dispatcher = dispatcherFor(options);
+    dispatcher.start();
+  }
+
+  /** A dispatcher (not started) that delivers to `receiver`. */
+  function dispatcherFor(options: Options): Dispatcher {
+    return new Dispatcher({
+      store: options.store ?? store,
       client: new HookClient(),
       logger,
       target: options.target ?? ((hook) => ({ url: `${receiver.url}/${hook}`, timeoutMs: 10_000 })),
@@ -45,7 +56,6 @@ describe('Dispatcher', () => {
       leaseMs: options.leaseMs ?? 30_000,
       pollIntervalMs: 20,
     });
-    dispatcher.start();
   }
 
   const enqueue = (clusterId: string, n: number, hook = 'post-add-node') =>
@@ -192,27 +202,13 @@ describe('Dispatcher', () => {
   it('takes the next delivery while a record commits, and stops only once every record has committed', async () => {
     receiver = await startMockHooks({ port: 0, respond: () => undefined });
     // The real store, with every commit of an attempt record held back for a second.
-    const slow = new Proxy(store, {
-      get: (target, key: keyof SqliteStore) =>
-        key === 'recordAttempt'
-          ? async (...args: Parameters<SqliteStore['recordAttempt']>) => {
-              await sleep(1000);
-              return target.recordAttempt(...args);
-            }
-          : typeof target[key] === 'function'
-            ? (target[key] as (...args: unknown[]) => unknown).bind(target)
-            : target[key],
+    const slow = storeWith(store, {
+      recordAttempt: async (...args) => {
+        await sleep(1000);
+        return store.recordAttempt(...args);
+      },
     });
-    dispatcher = new Dispatcher({
-      store: slow,
-      client: new HookClient(),
-      logger,
-      target: (hook) => ({ url: `${receiver.url}/${hook}`, timeoutMs: 10_000 }),
-      schedule: [50],
-      concurrency: 1,
-      leaseMs: 30_000,
-      pollIntervalMs: 20,
-    });
+    dispatcher = dispatcherFor({ store: slow, schedule: [50], concurrency: 1 });
     const first = await enqueue('c1', 1);
     const second = await enqueue('c2', 1);
     dispatcher.start();
@@ -239,27 +235,13 @@ describe('Dispatcher', () => {
   it('claims ahead: a slot that frees up starts the next delivery without waiting for a claim', async () => {
     receiver = await startMockHooks({ port: 0, respond: () => undefined });
     // The real store, with every claim taking 300 ms (a slow database).
-    const slow = new Proxy(store, {
-      get: (target, key: keyof SqliteStore) =>
-        key === 'claim'
-          ? async (...args: Parameters<SqliteStore['claim']>) => {
-              await sleep(300);
-              return target.claim(...args);
-            }
-          : typeof target[key] === 'function'
-            ? (target[key] as (...args: unknown[]) => unknown).bind(target)
-            : target[key],
+    const slow = storeWith(store, {
+      claim: async (...args) => {
+        await sleep(300);
+        return store.claim(...args);
+      },
     });
-    dispatcher = new Dispatcher({
-      store: slow,
-      client: new HookClient(),
-      logger,
-      target: (hook) => ({ url: `${receiver.url}/${hook}`, timeoutMs: 10_000 }),
-      schedule: [50],
-      concurrency: 2,
-      leaseMs: 30_000,
-      pollIntervalMs: 20,
-    });
+    dispatcher = dispatcherFor({ store: slow, schedule: [50], concurrency: 2 });
     await Promise.all(['c1', 'c2', 'c3', 'c4'].map((cluster) => enqueue(cluster, 1)));
     dispatcher.start();
     // The first claim returns at 300 ms with all four; a second would not return before 600 ms.
@@ -283,37 +265,22 @@ describe('Dispatcher', () => {
     const claimed: Lease[] = [];
     let takenOver = false;
     // The real store; at the first heartbeat, another replica takes the waiting delivery over.
-    const racing = new Proxy(store, {
-      get: (target, key: keyof SqliteStore) =>
-        key === 'claim'
-          ? async (...args: Parameters<SqliteStore['claim']>) => {
-              const batch = await target.claim(...args);
-              claimed.push(...batch.map((delivery) => delivery.lease));
-              return batch;
-            }
-          : key === 'extend'
-            ? async (...args: Parameters<SqliteStore['extend']>) => {
-                if (!takenOver) {
-                  takenOver = true;
-                  await target.release([claimed[1]!]);
-                  await target.claim(10, 10_000);
-                }
-                return target.extend(...args);
-              }
-            : typeof target[key] === 'function'
-              ? (target[key] as (...args: unknown[]) => unknown).bind(target)
-              : target[key],
+    const racing = storeWith(store, {
+      claim: async (...args) => {
+        const batch = await store.claim(...args);
+        claimed.push(...batch.map((delivery) => delivery.lease));
+        return batch;
+      },
+      extend: async (...args) => {
+        if (!takenOver) {
+          takenOver = true;
+          await store.release([claimed[1]!]);
+          await store.claim(10, 10_000);
+        }
+        return store.extend(...args);
+      },
     });
-    dispatcher = new Dispatcher({
-      store: racing,
-      client: new HookClient(),
-      logger,
-      target: (hook) => ({ url: `${receiver.url}/${hook}`, timeoutMs: 10_000 }),
-      schedule: [50],
-      concurrency: 1,
-      leaseMs: 300,
-      pollIntervalMs: 20,
-    });
+    dispatcher = dispatcherFor({ store: racing, schedule: [50], concurrency: 1, leaseMs: 300 });
     await enqueue('c1', 1);
     await enqueue('c2', 1);
     dispatcher.start();
