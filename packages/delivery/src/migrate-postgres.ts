@@ -16,7 +16,12 @@ export async function migratePostgres(pool: pg.Pool): Promise<void> {
       'CREATE TABLE IF NOT EXISTS ccx_hook_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );
     const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM ccx_hook_migrations');
-    for (let step = rows[0]?.version ?? 0; step < postgresMigrations.length; step++) {
+    const version = rows[0]?.version ?? 0;
+    // A replica of an older release must not work on a schema it does not know (after an upgrade).
+    if (version > postgresMigrations.length) {
+      throw new Error(`the database has schema version ${version}, newer than this release (${postgresMigrations.length}) knows`);
+    }
+    for (let step = version; step < postgresMigrations.length; step++) {
       await client.query('BEGIN');
       try {
         await client.query(postgresMigrations[step]!);

@@ -41,4 +41,20 @@ export const postgresMigrations: readonly string[] = [
   // Dead deliveries by when they died, for "dead in the last 24 h". Only dead rows are in it, so
   // the hot path (enqueue, attempts) never writes to it.
   `CREATE INDEX ccx_hook_deliveries_dead_updated ON ccx_hook_deliveries (updated_at) WHERE status = 'dead';`,
+  // The queue heads move to a table of their own, one row per cluster with pending deliveries.
+  // A claim, a lease extension and the promotion of the next head then write a row of this
+  // small table and its two indexes, not a delivery row and the seven indexes of the backlog:
+  // a delivery row is written twice in all (enqueued, then delivered or dead).
+  `CREATE TABLE ccx_hook_queue_heads (
+     cluster_id text PRIMARY KEY,
+     delivery_id text NOT NULL,
+     seq bigint NOT NULL,
+     ready_at timestamptz NOT NULL,
+     lease_token text
+   );
+   CREATE INDEX ccx_hook_queue_heads_ready ON ccx_hook_queue_heads (ready_at, seq);
+   INSERT INTO ccx_hook_queue_heads (cluster_id, delivery_id, seq, ready_at, lease_token)
+     SELECT cluster_id, id, seq, ready_at, lease_token FROM ccx_hook_deliveries WHERE ready_at IS NOT NULL;
+   DROP INDEX ccx_hook_deliveries_ready;
+   ALTER TABLE ccx_hook_deliveries DROP COLUMN ready_at, DROP COLUMN lease_token;`,
 ];

@@ -33,27 +33,37 @@ const ms = (param: string) => `(${param} * interval '1 millisecond')`;
 const clusterLocks = (param: string) =>
   `SELECT pg_advisory_xact_lock(k) FROM
      (SELECT DISTINCT hashtextextended('cluster:' || c, 0) AS k FROM unnest(${param}::text[]) AS c ORDER BY 1) AS s`;
-/** Locks the delivery rows of the ids in `param` (a text[]), in id order. */
-const rowLocks = (param: string) => `SELECT id FROM ccx_hook_deliveries WHERE id = ANY(${param}::text[]) ORDER BY id FOR UPDATE`;
+/** Locks the queue heads of the clusters in `param` (a text[]), in cluster order. */
+const headLocks = (param: string) =>
+  `SELECT cluster_id FROM ccx_hook_queue_heads WHERE cluster_id = ANY(${param}::text[]) ORDER BY cluster_id FOR UPDATE`;
+/** The leases of `$1` (delivery ids), `$2` (cluster ids) and `$3` (tokens) whose queue head holds them. */
+const heldLeases = `(cluster_id, delivery_id, lease_token) IN (SELECT * FROM unnest($2::text[], $1::text[], $3::text[]))`;
 const purgeBatch = 1000;
 
 /**
  * A group of attempt records inside a transaction that holds the locks of the clusters it
- * promotes and of its rows: three statements whatever the group's size (apply the outcomes
- * whose lease holds, append their attempts, promote the next heads). Resolves with whether
- * each record was applied.
+ * promotes and of their queue heads: three statements whatever the group's size (apply the
+ * outcomes whose lease holds, append their attempts, promote the next heads). Resolves with
+ * whether each record was applied.
  */
 async function recordAll(client: pg.PoolClient, group: readonly LeasedAttempt[]): Promise<boolean[]> {
   const column = <T>(value: (record: LeasedAttempt) => T) => group.map(value);
+  // The head keeps a delivery to retry (due after its delay); one that ended is replaced below.
   const { rows } = await client.query<{ id: string }>(
-    `UPDATE ccx_hook_deliveries d SET status = r.status, attempts = d.attempts + 1, next_attempt_at = now() + ${ms('r.delay_ms')},
-       ready_at = CASE WHEN r.status = 'pending' THEN now() + ${ms('r.delay_ms')} END,
-       lease_token = NULL, last_error = r.error, updated_at = now()
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[]) AS r(id, token, status, delay_ms, error)
-     WHERE d.id = r.id AND d.lease_token = r.token AND d.status = 'pending'
+    `WITH r AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[])
+                  AS r(id, cluster_id, token, status, delay_ms, error)),
+     held AS (
+       UPDATE ccx_hook_queue_heads h SET ready_at = now() + ${ms('r.delay_ms')}, lease_token = NULL
+       FROM r WHERE h.cluster_id = r.cluster_id AND h.delivery_id = r.id AND h.lease_token = r.token
+       RETURNING r.*
+     )
+     UPDATE ccx_hook_deliveries d SET status = held.status, attempts = d.attempts + 1,
+       next_attempt_at = now() + ${ms('held.delay_ms')}, last_error = held.error, updated_at = now()
+     FROM held WHERE d.id = held.id
      RETURNING d.id`,
     [
       column(({ lease }) => lease.deliveryId),
+      column(({ lease }) => lease.clusterId),
       column(({ lease }) => lease.token),
       column(({ outcome }) => outcome.status),
       column(({ outcome }) => (outcome.status === 'pending' ? outcome.delayMs : 0)),
@@ -77,10 +87,17 @@ async function recordAll(client: pg.PoolClient, group: readonly LeasedAttempt[])
   );
   const ended = done.filter(({ outcome }) => outcome.status !== 'pending').map(({ lease }) => lease.clusterId);
   if (ended.length > 0) {
+    // The next pending delivery of each cluster becomes its head, due now; a cluster with none has no head.
     await client.query(
-      `UPDATE ccx_hook_deliveries SET ready_at = now() WHERE id IN
-         (SELECT (SELECT id FROM ccx_hook_deliveries WHERE cluster_id = c AND status = 'pending' ORDER BY seq LIMIT 1)
-          FROM unnest($1::text[]) AS c)`,
+      `WITH next AS (
+         SELECT c AS cluster_id, n.id, n.seq FROM unnest($1::text[]) AS c LEFT JOIN LATERAL
+           (SELECT id, seq FROM ccx_hook_deliveries WHERE cluster_id = c AND status = 'pending' ORDER BY seq LIMIT 1) AS n ON true
+       ),
+       promoted AS (
+         UPDATE ccx_hook_queue_heads h SET delivery_id = next.id, seq = next.seq, ready_at = now(), lease_token = NULL
+         FROM next WHERE h.cluster_id = next.cluster_id AND next.id IS NOT NULL
+       )
+       DELETE FROM ccx_hook_queue_heads h USING next WHERE h.cluster_id = next.cluster_id AND next.id IS NULL`,
       [ended],
     );
   }
@@ -88,8 +105,10 @@ async function recordAll(client: pg.PoolClient, group: readonly LeasedAttempt[])
 }
 
 /**
- * The outbox on PostgreSQL, shared by any number of replicas. Time is the database's `now()`;
- * claims take queue heads with `FOR UPDATE SKIP LOCKED`; changes to one cluster's queue
+ * The outbox on PostgreSQL, shared by any number of replicas. Time is the database's `now()`.
+ * Each cluster with pending deliveries has a row in `ccx_hook_queue_heads`: its oldest pending
+ * delivery, when it is due (or when its lease expires) and its lease. Claims take due heads
+ * with `FOR UPDATE SKIP LOCKED`; changes to one cluster's queue
  * (enqueue, promoting the next head, retry) hold a transaction advisory lock on the cluster, so
  * replicas never make two heads. Enqueues are committed in groups. Open it with `PostgresStore.open`.
  */
@@ -140,35 +159,35 @@ export class PostgresStore implements DeliveryStore {
         );
         for (const row of rows) ids.set(`${row.hook}\u0000${row.idempotency_key}`, row.id);
       }
-      const { rows: pending } = await client.query<{ cluster_id: string }>(
-        "SELECT DISTINCT cluster_id FROM ccx_hook_deliveries WHERE status = 'pending' AND cluster_id = ANY($1::text[])",
-        [group.map((d) => d.clusterId)],
-      );
-      const hasHead = new Set(pending.map((row) => row.cluster_id));
-      const fresh: (NewDelivery & { id: string; head: boolean })[] = [];
+      const fresh: (NewDelivery & { id: string })[] = [];
       const result = group.map((delivery) => {
         const existing = delivery.idempotencyKey === undefined ? undefined : ids.get(keyOf(delivery));
         if (existing) return existing;
         const id = newWebhookId();
         if (delivery.idempotencyKey !== undefined) ids.set(keyOf(delivery), id);
-        fresh.push({ ...delivery, id, head: !hasHead.has(delivery.clusterId) });
-        hasHead.add(delivery.clusterId);
+        fresh.push({ ...delivery, id });
         return id;
       });
       if (fresh.length > 0) {
+        // A cluster with no head has nothing pending: its first delivery of the group becomes its
+        // head, due now. Under the cluster's lock no other transaction adds or removes its head.
         await client.query(
-          `INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, idempotency_key, status, ready_at)
-           SELECT id, hook, cluster_id, payload, key, 'pending', CASE WHEN head THEN now() END
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[])
-             WITH ORDINALITY AS t(id, hook, cluster_id, payload, key, head, ord)
-           ORDER BY ord`,
+          `WITH inserted AS (
+             INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, idempotency_key, status)
+             SELECT id, hook, cluster_id, payload, key, 'pending'
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(id, hook, cluster_id, payload, key, ord)
+             ORDER BY ord
+             RETURNING id, cluster_id, seq
+           )
+           INSERT INTO ccx_hook_queue_heads (cluster_id, delivery_id, seq, ready_at)
+           SELECT DISTINCT ON (cluster_id) cluster_id, id, seq, now() FROM inserted ORDER BY cluster_id, seq
+           ON CONFLICT (cluster_id) DO NOTHING`,
           [
             fresh.map((d) => d.id),
             fresh.map((d) => d.hook),
             fresh.map((d) => d.clusterId),
             fresh.map((d) => d.payload),
             fresh.map((d) => d.idempotencyKey ?? null),
-            fresh.map((d) => d.head),
           ],
         );
       }
@@ -177,18 +196,21 @@ export class PostgresStore implements DeliveryStore {
   }
 
   async claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    const { rows } = await this.query<Row>(
-      `WITH heads AS (
-         SELECT id FROM ccx_hook_deliveries WHERE ready_at <= now() ORDER BY ready_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED
+    const { rows } = await this.query<Row & { lease_token: string }>(
+      `WITH claimed AS (
+         UPDATE ccx_hook_queue_heads AS h SET lease_token = gen_random_uuid()::text, ready_at = now() + ${ms('$2')}
+         FROM (SELECT cluster_id, ready_at, seq FROM ccx_hook_queue_heads WHERE ready_at <= now()
+               ORDER BY ready_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED) AS due
+         WHERE h.cluster_id = due.cluster_id
+         RETURNING h.delivery_id, h.lease_token, due.ready_at AS due_at, due.seq
        )
-       UPDATE ccx_hook_deliveries AS d SET lease_token = gen_random_uuid()::text, ready_at = now() + ${ms('$2')}
-       FROM heads WHERE d.id = heads.id
-       RETURNING d.*`,
+       SELECT d.*, claimed.lease_token FROM claimed JOIN ccx_hook_deliveries d ON d.id = claimed.delivery_id
+       ORDER BY claimed.due_at, claimed.seq`,
       [limit, leaseMs],
     );
     return rows.map((row) => ({
       ...toDelivery(row),
-      lease: { deliveryId: row.id, clusterId: row.cluster_id, token: row.lease_token! },
+      lease: { deliveryId: row.id, clusterId: row.cluster_id, token: row.lease_token },
     }));
   }
 
@@ -203,9 +225,9 @@ export class PostgresStore implements DeliveryStore {
       // Promoting the next head must not race an enqueue of the same cluster.
       const promoting = group.filter(({ outcome }) => outcome.status !== 'pending').map(({ lease }) => lease.clusterId);
       if (promoting.length > 0) await client.query(clusterLocks('$1'), [promoting]);
-      // Rows are locked in id order, as `extend` locks them: two transactions that touch the
-      // same leased rows never wait for each other in a circle.
-      await client.query(rowLocks('$1'), [group.map(({ lease }) => lease.deliveryId)]);
+      // Heads are locked in cluster order, as `extend` and `release` lock them: two transactions
+      // that touch the same heads never wait for each other in a circle.
+      await client.query(headLocks('$1'), [group.map(({ lease }) => lease.clusterId)]);
       // The same lease twice in one group is applied once, as one record after the other would be.
       const results = new Map<LeasedAttempt, boolean>();
       for (let rest = group; rest.length > 0; rest = rest.filter((record) => !results.has(record))) {
@@ -220,23 +242,23 @@ export class PostgresStore implements DeliveryStore {
 
 
   async extend(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
-    const { rows } = await this.query<{ id: string }>(
-      `WITH locked AS (${rowLocks('$1')})
-       UPDATE ccx_hook_deliveries SET ready_at = now() + ${ms('$3')}
-       WHERE id IN (SELECT id FROM locked) AND (id, lease_token) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND status = 'pending'
-       RETURNING id`,
-      [leases.map((l) => l.deliveryId), leases.map((l) => l.token), leaseMs],
+    const { rows } = await this.query<{ delivery_id: string }>(
+      `WITH locked AS (${headLocks('$2')})
+       UPDATE ccx_hook_queue_heads SET ready_at = now() + ${ms('$4')}
+       WHERE cluster_id IN (SELECT cluster_id FROM locked) AND ${heldLeases}
+       RETURNING delivery_id`,
+      [...leaseColumns(leases), leaseMs],
     );
-    const held = new Set(rows.map((row) => row.id));
+    const held = new Set(rows.map((row) => row.delivery_id));
     return leases.filter((lease) => !held.has(lease.deliveryId));
   }
 
   async release(leases: readonly Lease[]): Promise<void> {
     await this.query(
-      `WITH locked AS (${rowLocks('$1')})
-       UPDATE ccx_hook_deliveries SET ready_at = now(), lease_token = NULL
-       WHERE id IN (SELECT id FROM locked) AND (id, lease_token) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND status = 'pending'`,
-      [leases.map((l) => l.deliveryId), leases.map((l) => l.token)],
+      `WITH locked AS (${headLocks('$2')})
+       UPDATE ccx_hook_queue_heads SET ready_at = now(), lease_token = NULL
+       WHERE cluster_id IN (SELECT cluster_id FROM locked) AND ${heldLeases}`,
+      leaseColumns(leases),
     );
   }
 
@@ -274,12 +296,13 @@ export class PostgresStore implements DeliveryStore {
   }
 
   async blocked(limit: number): Promise<BlockedCluster[]> {
-    // Heads are the rows with ready_at set (an index of heads, not of the backlog).
+    // Read from the queue heads (one row per cluster), not from the backlog.
     const { rows } = await this.query<Row & { waiting: string }>(
       `SELECT head.*, (SELECT count(*) FROM (SELECT 1 FROM ccx_hook_deliveries behind
                         WHERE behind.cluster_id = head.cluster_id AND behind.status = 'pending' AND behind.seq > head.seq
                         LIMIT ${waitingCountLimit}) AS waiting) AS waiting
-       FROM ccx_hook_deliveries head WHERE ready_at IS NOT NULL AND attempts > 0 ORDER BY attempts DESC, seq LIMIT $1`,
+       FROM ccx_hook_queue_heads h JOIN ccx_hook_deliveries head ON head.id = h.delivery_id
+       WHERE head.attempts > 0 ORDER BY head.attempts DESC, head.seq LIMIT $1`,
       [limit],
     );
     return rows.map((row) => {
@@ -393,24 +416,41 @@ export class PostgresStore implements DeliveryStore {
 }
 
 async function retryOne(client: pg.PoolClient, id: string): Promise<RetryResult> {
-  const requeued = await client.query(
-    // nextval puts it at the back of its cluster's queue.
-    `UPDATE ccx_hook_deliveries AS d SET seq = nextval('ccx_hook_delivery_seq'), status = 'pending', attempts = 0,
-       next_attempt_at = now(), lease_token = NULL, last_error = NULL, updated_at = now(),
-       ready_at = CASE WHEN EXISTS (SELECT 1 FROM ccx_hook_deliveries AS e WHERE e.cluster_id = d.cluster_id AND e.status = 'pending')
-                  THEN NULL ELSE now() END
-     WHERE id = $1 AND status = 'dead'`,
+  // nextval puts it at the back of its cluster's queue: it is the head only of a cluster with none pending.
+  const requeued = await client.query<{ cluster_id: string; seq: string }>(
+    `UPDATE ccx_hook_deliveries SET seq = nextval('ccx_hook_delivery_seq'), status = 'pending', attempts = 0,
+       next_attempt_at = now(), last_error = NULL, updated_at = now()
+     WHERE id = $1 AND status = 'dead'
+     RETURNING cluster_id, seq`,
     [id],
   );
-  if (requeued.rowCount) return 'queued';
+  const [dead] = requeued.rows;
+  if (dead) {
+    await client.query(
+      `INSERT INTO ccx_hook_queue_heads (cluster_id, delivery_id, seq, ready_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (cluster_id) DO NOTHING`,
+      [dead.cluster_id, id, dead.seq],
+    );
+    return 'queued';
+  }
+  // A head waiting for its next attempt (not one being attempted) is made due now.
   const due = await client.query(
-    `UPDATE ccx_hook_deliveries SET next_attempt_at = now(), ready_at = now(), updated_at = now()
-     WHERE id = $1 AND status = 'pending' AND ready_at IS NOT NULL AND lease_token IS NULL`,
+    `WITH due AS (
+       UPDATE ccx_hook_queue_heads h SET ready_at = now() FROM ccx_hook_deliveries d
+       WHERE d.id = $1 AND h.cluster_id = d.cluster_id AND h.delivery_id = d.id AND h.lease_token IS NULL
+       RETURNING h.delivery_id
+     )
+     UPDATE ccx_hook_deliveries SET next_attempt_at = now(), updated_at = now() WHERE id IN (SELECT delivery_id FROM due)`,
     [id],
   );
   if (due.rowCount) return 'due-now';
   const { rowCount } = await client.query('SELECT 1 FROM ccx_hook_deliveries WHERE id = $1', [id]);
   return rowCount ? 'unchanged' : 'not-found';
+}
+
+/** The columns of `heldLeases`: delivery ids, cluster ids, tokens. */
+function leaseColumns(leases: readonly Lease[]): string[][] {
+  return [leases.map((l) => l.deliveryId), leases.map((l) => l.clusterId), leases.map((l) => l.token)];
 }
 
 function filter(deliveryFilter: DeliveryFilter): { where: string[]; params: unknown[] } {

@@ -23,7 +23,8 @@ import { type AttemptRow, type DeliveryRow, rowMappers } from './store-rows.js';
 
 
 
-type Row = DeliveryRow<number>;
+/** SQLite keeps the queue head's due time and lease on the delivery row itself. */
+type Row = DeliveryRow<number> & { ready_at: number | null; lease_token: string | null };
 const { toDelivery, toAttempt, toPage } = rowMappers((time: number) => time);
 
 const purgeBatch = 1000;

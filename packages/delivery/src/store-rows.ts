@@ -10,8 +10,6 @@ export interface DeliveryRow<T> {
   status: DeliveryStatus;
   attempts: number;
   next_attempt_at: T;
-  ready_at: T | null;
-  lease_token: string | null;
   last_error: string | null;
   created_at: T;
   updated_at: T;

@@ -42,19 +42,25 @@ async function seedPostgres(url: string, { blocked, spread, clusters, headsDueIn
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query(
-    `INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, status, ready_at)
-     SELECT 'msg_blocked_' || g, 'post-add-node', 'blocked', '{"cluster_id":"x"}', 'pending',
-            CASE WHEN g = 0 THEN now() + interval '1 day' END
+    `INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, status)
+     SELECT 'msg_blocked_' || g, 'post-add-node', 'blocked', '{"cluster_id":"x"}', 'pending'
      FROM generate_series(0, $1::int - 1) AS g ORDER BY g`,
     [blocked],
   );
   await client.query(
-    `INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, status, ready_at)
-     SELECT 'msg_spread_' || g, 'post-add-node', 'c' || (g % $2::int), '{"cluster_id":"x"}', 'pending',
-            CASE WHEN g < $2::int THEN now() + $3::int * interval '1 millisecond' END
+    `INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, status)
+     SELECT 'msg_spread_' || g, 'post-add-node', 'c' || (g % $2::int), '{"cluster_id":"x"}', 'pending'
      FROM generate_series(0, $1::int - 1) AS g ORDER BY g`,
-    [spread, clusters, headsDueInMs],
+    [spread, clusters],
   );
-  await client.query('VACUUM ANALYZE ccx_hook_deliveries');
+  // The queue heads: the oldest delivery of each cluster.
+  await client.query(
+    `INSERT INTO ccx_hook_queue_heads (cluster_id, delivery_id, seq, ready_at)
+     SELECT DISTINCT ON (cluster_id) cluster_id, id, seq,
+            CASE WHEN cluster_id = 'blocked' THEN now() + interval '1 day' ELSE now() + $1::int * interval '1 millisecond' END
+     FROM ccx_hook_deliveries ORDER BY cluster_id, seq`,
+    [headsDueInMs],
+  );
+  await client.query('VACUUM ANALYZE ccx_hook_deliveries, ccx_hook_queue_heads');
   await client.end();
 }

@@ -49,8 +49,8 @@ export async function seedHistory(url: string, total: number): Promise<void> {
   const batch: unknown[][] = [[], [], [], [], [], [], [], [], []];
   const flush = async () => {
     await client.query(
-      `INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, status, attempts, ready_at, last_error, created_at, updated_at, next_attempt_at)
-       SELECT id, hook, cluster, $9, status, attempts, to_timestamp(ready / 1000.0), error, to_timestamp(created / 1000.0), to_timestamp(updated / 1000.0), to_timestamp(coalesce(ready, updated) / 1000.0)
+      `INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, status, attempts, last_error, created_at, updated_at, next_attempt_at)
+       SELECT id, hook, cluster, $9, status, attempts, error, to_timestamp(created / 1000.0), to_timestamp(updated / 1000.0), to_timestamp(coalesce(ready, updated) / 1000.0)
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::text[], $8::bigint[], $10::bigint[])
          AS t(id, hook, cluster, status, attempts, ready, error, created, updated)`,
       [...batch.slice(0, 8), payload, batch[8]],
@@ -62,6 +62,12 @@ export async function seedHistory(url: string, total: number): Promise<void> {
     if (batch[0]!.length === 10_000) await flush();
   }
   if (batch[0]!.length > 0) await flush();
-  await client.query('VACUUM ANALYZE ccx_hook_deliveries');
+  // The queue heads: the oldest pending delivery of each cluster, due at its next attempt.
+  await client.query(
+    `INSERT INTO ccx_hook_queue_heads (cluster_id, delivery_id, seq, ready_at)
+     SELECT DISTINCT ON (cluster_id) cluster_id, id, seq, next_attempt_at FROM ccx_hook_deliveries
+     WHERE status = 'pending' ORDER BY cluster_id, seq`,
+  );
+  await client.query('VACUUM ANALYZE ccx_hook_deliveries, ccx_hook_queue_heads');
   await client.end();
 }

@@ -42,7 +42,7 @@ export async function postgresFixture(suite: string): Promise<StoreFixture | und
     async clear() {
       const client = new pg.Client({ connectionString: database.url });
       await client.connect();
-      await client.query('TRUNCATE ccx_hook_deliveries, ccx_hook_attempts').catch(() => undefined);
+      await client.query('TRUNCATE ccx_hook_deliveries, ccx_hook_attempts, ccx_hook_queue_heads').catch(() => undefined);
       await client.end();
     },
     destroy: () => database.drop(),

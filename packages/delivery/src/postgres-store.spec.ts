@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import pg from 'pg';
+import { createTestDatabase, postgresAvailable, type TestDatabase } from '@ccx-hook/test-postgres';
+import { postgresMigrations } from './postgres-migrations.js';
+import { PostgresStore } from './postgres-store.js';
+
+describe('PostgresStore (PostgreSQL only)', () => {
+  let database: TestDatabase;
+  before(async function () {
+    if (!(await postgresAvailable('PostgresStore (PostgreSQL only)'))) this.skip();
+  });
+  beforeEach(async () => {
+    database = await createTestDatabase();
+  });
+  afterEach(async () => database?.drop());
+
+  it('migrates a database of schema version 2 (heads on the delivery rows) and keeps its queues and leases', async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await client.query('CREATE TABLE ccx_hook_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+      for (const [step, sql] of postgresMigrations.slice(0, 2).entries()) {
+        await client.query(sql);
+        await client.query('INSERT INTO ccx_hook_migrations (version) VALUES ($1)', [step + 1]);
+      }
+      // Cluster a: one delivered, a head whose lease has expired, one behind it. Cluster b: a
+      // head under a live lease. Cluster c: a head due in an hour, one behind it.
+      await client.query(
+        `INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, status, attempts, ready_at, lease_token) VALUES
+           ('msg_a1', 'post-add-node', 'a', '{}', 'delivered', 1, NULL, NULL),
+           ('msg_a2', 'post-add-node', 'a', '{}', 'pending', 2, now() - interval '1 second', 'expired'),
+           ('msg_a3', 'post-add-node', 'a', '{}', 'pending', 0, NULL, NULL),
+           ('msg_b1', 'post-add-node', 'b', '{}', 'pending', 1, now() + interval '1 hour', 'live'),
+           ('msg_c1', 'post-add-node', 'c', '{}', 'pending', 3, now() + interval '1 hour', NULL),
+           ('msg_c2', 'post-add-node', 'c', '{}', 'pending', 0, NULL, NULL)`,
+      );
+    } finally {
+      await client.end();
+    }
+    const store = await PostgresStore.open(database.url);
+    try {
+      const [a2] = await store.claim(10, 10_000);
+      expect(a2).to.include({ id: 'msg_a2', attempts: 2 });
+      expect(await store.claim(10, 10_000)).to.deep.equal([]);
+      // The live lease still holds: its holder can record, and the late writer of a's expired one cannot.
+      expect(await store.recordAttempt({ deliveryId: 'msg_b1', clusterId: 'b', token: 'live' }, { attempt: 2, durationMs: 1, statusCode: 200 }, { status: 'delivered' })).to.equal(true);
+      expect(await store.recordAttempt({ deliveryId: 'msg_a2', clusterId: 'a', token: 'expired' }, { attempt: 3, durationMs: 1, statusCode: 200 }, { status: 'delivered' })).to.equal(false);
+      expect(await store.recordAttempt(a2!.lease, { attempt: 3, durationMs: 1, statusCode: 200 }, { status: 'delivered' })).to.equal(true);
+      expect((await store.claim(10, 10_000)).map((d) => d.id)).to.deep.equal(['msg_a3']);
+      expect((await store.blocked(10)).map((cluster) => [cluster.clusterId, cluster.head.id, cluster.waiting])).to.deep.equal([['c', 'msg_c1', 1]]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses to open a database whose schema is newer than this release knows', async () => {
+    await (await PostgresStore.open(database.url)).close();
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    await client.query('INSERT INTO ccx_hook_migrations (version) VALUES ($1)', [postgresMigrations.length + 1]);
+    await client.end();
+    const refused = await PostgresStore.open(database.url).then(() => undefined, (error: Error) => error);
+    expect(refused?.message).to.match(new RegExp(`schema version ${postgresMigrations.length + 1}.*newer than this release \\(${postgresMigrations.length}\\)`));
+  });
+});
