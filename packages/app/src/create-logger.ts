@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { turnBufferedOutput } from './turn-buffered-output.js';
 
 const redactedKeys = new Set(['auth_id', 'authId', 'secret', 'secrets']);
 const MESSAGE = Symbol.for('message');
@@ -35,10 +36,11 @@ const pretty = winston.format.printf(({ level, message, timestamp, ...meta }) =>
   return `${String(timestamp).slice(11, 23)} ${level.padEnd(5)} ${String(message)}${fields ? `  ${fields}` : ''}`;
 });
 
-/** The service's one logger: JSON lines on stdout, or `pretty` lines for humans. */
+/** The service's one logger: JSON lines on stdout, or `pretty` lines for humans, written once per turn of the event loop. */
 export function createLogger(options: { level: string; format: 'json' | 'pretty' }): winston.Logger {
   const format = options.format === 'json'
     ? jsonLine()
     : winston.format.combine(winston.format(redact)(), winston.format.timestamp(), pretty);
-  return winston.createLogger({ level: options.level, format, transports: [new winston.transports.Console()] });
+  const stream = turnBufferedOutput(process.stdout);
+  return winston.createLogger({ level: options.level, format, transports: [new winston.transports.Stream({ stream })] });
 }
