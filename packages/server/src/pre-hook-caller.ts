@@ -110,9 +110,6 @@ export class PreHookCaller {
       record(decision, 0, cause);
       return decision;
     }
-    const outbound = new AbortController();
-    const stop = () => outbound.abort();
-    signal.addEventListener('abort', stop, { once: true });
     let timer: NodeJS.Timeout | undefined;
     const outOfTime = new Promise<Failure>((resolve) => {
       timer = setTimeout(() => resolve({ cause: `no valid answer within ${Math.round(budgetMs)}ms` }), budgetMs);
@@ -124,7 +121,7 @@ export class PreHookCaller {
     // Counted here, so that a decision by the policy says how many attempts failed before it.
     let attempts = 0;
     const counted = { send: (attempt: HookRequest) => (attempts++, this.options.client.send(attempt)) };
-    const asked = this.ask(counted, request, settings.timeoutMs, budgetMs + tailMs, callersMs < policy.budgetMs, outbound.signal);
+    const asked = this.ask(counted, request, settings.timeoutMs, budgetMs + tailMs, callersMs < policy.budgetMs, signal);
     try {
       const outcome = await Promise.race([asked, outOfTime]);
       if ('cause' in outcome) {
@@ -145,7 +142,6 @@ export class PreHookCaller {
     } finally {
       this.inFlight--;
       clearTimeout(timer);
-      signal.removeEventListener('abort', stop);
     }
   }
 
