@@ -252,6 +252,9 @@ export class SqliteOutbox {
 
   private migrate(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > sqliteMigrations.length) {
+      throw new Error(`the store file has schema version ${version}, newer than this release (${sqliteMigrations.length}) knows`);
+    }
     for (let step = version; step < sqliteMigrations.length; step++) {
       this.db.transaction(() => {
         this.db.exec(sqliteMigrations[step]!);

@@ -87,6 +87,16 @@ describe('SqliteStore (SQLite only)', () => {
     }
   });
 
+  it('refuses to open a file whose schema is newer than this release knows', async () => {
+    await (await SqliteStore.open(path)).close();
+    const newer = new Database(path);
+    newer.pragma(`user_version = ${sqliteMigrations.length + 1}`);
+    newer.close();
+    const refused = await failure(SqliteStore.open(path));
+    expect(refused).to.be.instanceOf(StoreError);
+    expect((refused as Error).message).to.match(new RegExp(`schema version ${sqliteMigrations.length + 1}, newer than this release \\(${sqliteMigrations.length}\\)`));
+  });
+
   it('migrates a file of the first release and keeps its queue order', async () => {
     const v1 = new Database(path);
     v1.exec(sqliteMigrations[0]!);
