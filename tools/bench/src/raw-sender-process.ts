@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { MemoryCgroup } from './memory-cgroup.js';
 
-/** Runs `raw-sender.js` (the drain baseline) against `url`; resolves with its rate and peak RSS. */
-export async function runRawSender(url: string, inFlight: number, durationMs: number): Promise<{ rate: number; peakRssMb: number }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./raw-sender.js', import.meta.url)), url, String(inFlight), String(durationMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Runs `raw-sender.js` (the drain baseline) against `url`, in `cgroup` if given; resolves with its rate and peak RSS. */
+export async function runRawSender(url: string, inFlight: number, durationMs: number, cgroup?: MemoryCgroup): Promise<{ rate: number; peakRssMb: number }> {
+  const argv = [process.execPath, fileURLToPath(new URL('./raw-sender.js', import.meta.url)), url, String(inFlight), String(durationMs)];
+  const [file, args] = cgroup ? cgroup.command(argv) : [argv[0]!, argv.slice(1)];
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const code = await new Promise((resolve) => child.once('exit', resolve));

@@ -11,6 +11,7 @@ import { startBareServer } from './bare-process.js';
 import { type Integrator, startIntegrator } from './integrator.js';
 import { closedLoop, cpuTimeMs, openLoop, peakRssMb } from './load.js';
 import { fixed, median, percentile, table } from './measure.js';
+import { createMemoryCgroup, type MemoryCgroup } from './memory-cgroup.js';
 import { runRawSender } from './raw-sender-process.js';
 import { seedBacklog } from './seed-backlog.js';
 import { call, type ServiceProcess, startServiceProcess } from './service-process.js';
@@ -29,6 +30,9 @@ let files = 0;
 const sqliteUrl = () => `sqlite:${join(dir, `store-${files++}.db`)}`;
 const withPostgres = await postgresAvailable('service benchmark on PostgreSQL');
 const drops: (() => Promise<void>)[] = [];
+/** The memory limit of deploy/kubernetes/deployment.yaml: rows 4 and 6 are measured under it too, where this machine allows. */
+const cgroup = runs('drain') ? createMemoryCgroup(512) : undefined;
+if (runs('drain') && !cgroup) log('no memory cgroup can be made here (it needs root): rows 4 and 6 are measured without a memory limit only');
 const postgresUrl = async () => {
   const database = await createTestDatabase();
   drops.push(() => database.drop());
@@ -44,8 +48,8 @@ const pre = (client: ServiceProcess['client']) => () => call(client, 'preAddNode
 let postCount = 0;
 const post = (client: ServiceProcess['client']) => () => call(client, 'postAddNode', { clusterId: `c${postCount++ % 200}`, nodeIds: ['n1'] });
 
-async function withService<T>(env: Record<string, string>, work: (service: ServiceProcess) => Promise<T>): Promise<T> {
-  const service = await startServiceProcess(env);
+async function withService<T>(env: Record<string, string>, work: (service: ServiceProcess) => Promise<T>, inCgroup?: MemoryCgroup): Promise<T> {
+  const service = await startServiceProcess(env, inCgroup);
   try {
     return await work(service);
   } finally {
@@ -128,23 +132,14 @@ async function drain(integrator: Integrator, stores: [string, () => Promise<stri
           await pre(services[0]!.client)();
           record(`startup ${name}`, performance.now() - services[0]!.spawnedAt);
         }
-        await sleep(2_000);
-        const before = integrator.received();
-        await sleep(drainWindowMs);
-        record(`drain ${name} x${replicas}`, (integrator.received() - before) / (drainWindowMs / 1000));
+        record(`drain ${name} x${replicas}`, await drainRate(integrator));
         if (replicas === 1) record(`rss draining ${name}`, await peakRssMb(services[0]!.pid));
       } finally {
         await Promise.all(services.map((service) => service.stop()));
       }
     }
   }
-  // Holding the backlog with the integrator down: nothing is due, nothing is delivered.
-  const holding = sqliteUrl();
-  await seedBacklog(holding, { ...backlog, headsDueInMs: 300_000 });
-  await withService({ CCX_HOOK_HOOKS_URL: 'http://127.0.0.1:1', CCX_HOOK_STORE_URL: holding }, async (service) => {
-    await closedLoop(post(service.client), 16, windowMs);
-    record('rss holding', await peakRssMb(service.pid));
-  });
+  record('rss holding', await holdingRss());
   // Row 7's baseline: the bare server (grpc-js and got only) from spawn to its first answered call.
   const spawned = performance.now();
   const bare = await startBareServer(integrator.url);
@@ -155,6 +150,37 @@ async function drain(integrator: Integrator, stores: [string, () => Promise<stri
   const raw = await runRawSender(`${integrator.url}/post-add-node`, 16, drainWindowMs);
   record('drain raw got', raw.rate);
   record('rss raw got', raw.peakRssMb);
+  if (!cgroup) return;
+  // The same on SQLite, and its baseline, in a memory cgroup with the deployment's limit.
+  const storeUrl = sqliteUrl();
+  await seedBacklog(storeUrl, backlog);
+  await withService({ CCX_HOOK_HOOKS_URL: integrator.url, CCX_HOOK_STORE_URL: storeUrl }, async (service) => {
+    await pre(service.client)();
+    record('drain SQLite cgroup', await drainRate(integrator));
+    record('rss draining SQLite cgroup', await peakRssMb(service.pid));
+  }, cgroup);
+  record('rss holding cgroup', await holdingRss(cgroup));
+  const rawInCgroup = await runRawSender(`${integrator.url}/post-add-node`, 16, drainWindowMs, cgroup);
+  record('drain raw got cgroup', rawInCgroup.rate);
+  record('rss raw got cgroup', rawInCgroup.peakRssMb);
+}
+
+/** Deliveries the integrator gets per second, over the drain window after 2 s of warm-up. */
+async function drainRate(integrator: Integrator): Promise<number> {
+  await sleep(2_000);
+  const before = integrator.received();
+  await sleep(drainWindowMs);
+  return (integrator.received() - before) / (drainWindowMs / 1000);
+}
+
+/** Peak RSS of a service holding the backlog while post- hooks come, the integrator down: nothing is due, nothing is delivered. */
+async function holdingRss(inCgroup?: MemoryCgroup): Promise<number> {
+  const holding = sqliteUrl();
+  await seedBacklog(holding, { ...backlog, headsDueInMs: 300_000 });
+  return withService({ CCX_HOOK_HOOKS_URL: 'http://127.0.0.1:1', CCX_HOOK_STORE_URL: holding }, async (service) => {
+    await closedLoop(post(service.client), 16, windowMs);
+    return peakRssMb(service.pid);
+  }, inCgroup);
 }
 
 const integrator = await startIntegrator();
@@ -178,6 +204,7 @@ try {
 } finally {
   await integrator.close();
   for (const drop of drops) await drop().catch(() => undefined);
+  cgroup?.remove();
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -199,12 +226,19 @@ const rows: string[][] = [
   ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`drain ${name} x1`)).map((name) => [
     '4', `drain of a 100,000 backlog, deliveries/s, ${name}`, fixed(med(`drain ${name} x1`), 0), `raw got POSTs, 16 at a time, own process: ${fixed(med('drain raw got'), 0)}`, ratio(`drain ${name} x1`, 'drain raw got'), '≥ 0.5',
   ]),
+  ...(samples.has('drain SQLite cgroup')
+    ? [['4', `drain of a 100,000 backlog, deliveries/s, SQLite, both in a ${cgroup!.limitMb} MiB memory cgroup`, fixed(med('drain SQLite cgroup'), 0), `raw got POSTs, 16 at a time, own process: ${fixed(med('drain raw got cgroup'), 0)}`, ratio('drain SQLite cgroup', 'drain raw got cgroup'), '≥ 0.5']]
+    : []),
   ...(samples.has('drain PostgreSQL x2')
     ? [['4', 'drain, two PostgreSQL replicas', fixed(med('drain PostgreSQL x2'), 0), `one replica: ${fixed(med('drain PostgreSQL x1'), 0)}`, ratio('drain PostgreSQL x2', 'drain PostgreSQL x1'), '≥ 1.6']]
     : []),
   ...(samples.has('pre p99 alone') ? [['5', 'pre- hook p99 at 100/s while post- hooks run at full rate', ms(med('pre p99 under post load')), `alone: ${ms(med('pre p99 alone'))}`, ratio('pre p99 under post load', 'pre p99 alone'), '≤ 2']] : []),
   ...(samples.has('rss holding') ? [['6', 'peak RSS holding 100,000 pending (SQLite)', `${fixed(med('rss holding'), 0)} MB`, '—', '—', '≤ 150 MB']] : []),
   ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`rss draining ${name}`)).map((name) => ['6', `peak RSS draining 100,000, ${name}`, `${fixed(med(`rss draining ${name}`), 0)} MB`, `raw got POSTs' own process: ${fixed(med('rss raw got'), 0)} MB`, ratio(`rss draining ${name}`, 'rss raw got'), '≤ 150 MB']),
+  ...(samples.has('rss holding cgroup') ? [
+    ['6', `peak RSS holding 100,000 pending (SQLite), in a ${cgroup!.limitMb} MiB memory cgroup`, `${fixed(med('rss holding cgroup'), 0)} MB`, '—', '—', '≤ 150 MB'],
+    ['6', `peak RSS draining 100,000, SQLite, both in a ${cgroup!.limitMb} MiB memory cgroup`, `${fixed(med('rss draining SQLite cgroup'), 0)} MB`, `raw got POSTs' own process: ${fixed(med('rss raw got cgroup'), 0)} MB`, ratio('rss draining SQLite cgroup', 'rss raw got cgroup'), '≤ 150 MB'],
+  ] : []),
   ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`startup ${name}`)).map((name) => ['7', `start-up to the first answered call, 100,000 pending, ${name}`, `${fixed(med(`startup ${name}`) / 1000)} s`, `bare grpc-js + got: ${fixed(med('startup bare') / 1000)} s`, ratio(`startup ${name}`, 'startup bare'), '≤ 0.5 s']),
 ];
 process.stdout.write(

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { HookServiceClient, PostAddNodeRequest, PreAddNodeRequest } from '@ccx-hook/proto';
+import type { MemoryCgroup } from './memory-cgroup.js';
 
 const bin = createRequire(import.meta.url).resolve('ccx-hook-service/bin');
 
@@ -14,11 +15,13 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `ccx-hook-service serve` with `env` (plus a free port) and resolves once it listens. */
-export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+/** Starts `ccx-hook-service serve` with `env` (plus a free port), in `cgroup` if given, and resolves once it listens. */
+export async function startServiceProcess(env: Record<string, string>, cgroup?: MemoryCgroup): Promise<ServiceProcess> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CCX_HOOK_')));
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [bin, 'serve'], {
+  const argv = [process.execPath, bin, 'serve'];
+  const [file, args] = cgroup ? cgroup.command(argv) : [argv[0]!, argv.slice(1)];
+  const child: ChildProcess = spawn(file, args, {
     env: { ...clean, CCX_HOOK_GRPC_ADDRESS: '127.0.0.1:0', CCX_HOOK_HTTP_ADDRESS: '127.0.0.1:0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
