@@ -1,13 +1,12 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { HealthImplementation } from 'grpc-health-check';
 import type { CircuitBreaker, HookClient, Logger } from '@ccx-hook/hook-client';
-import { protoPath } from '@ccx-hook/proto';
 import type { CallObserver } from './call-observer.js';
 import type { DecisionObserver } from './decision-observer.js';
 import { HookService, type Outbox } from './hook-service.js';
 import { PreHookCaller } from './pre-hook-caller.js';
+import { protoDefinitions } from './proto-definitions.js';
 import type { HooksSettings, PreHookPolicy } from './server-options.js';
 import type { ServerTls } from './server-tls.js';
 
@@ -64,8 +63,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   hookService.addToServer(server);
   const health = new HealthImplementation({ '': 'SERVING', [serviceName]: 'SERVING' });
   health.addToServer(server);
-  // keepCase: reflection describes the .proto as written (cluster_id), as grpcurl-style clients expect.
-  new ReflectionService(loadSync([protoPath, healthProtoPath], { keepCase: true })).addToServer(server);
+  new ReflectionService(protoDefinitions()).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(options.address, options.tls ?? ServerCredentials.createInsecure(), (error, boundPort) =>

@@ -1,7 +1,6 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { InvalidRequestError } from '@ccx-hook/mapping';
-import { protoPath } from '@ccx-hook/proto';
+import { protoDefinitions } from './proto-definitions.js';
 
 /** What a request decodes to when its bytes are not a valid message: the handler answers INVALID_ARGUMENT. */
 export class UndecodableRequest {
@@ -23,7 +22,7 @@ const notProtobuf = () => new InvalidRequestError('request', 'the request is not
  * `UndecodableRequest` naming the field where one is known (DESIGN §6).
  */
 export function withStrictDecoding<S extends ServiceDefinition>(service: S, serviceName: string): S {
-  const described = loadSync(protoPath, { keepCase: true })[serviceName] as unknown as Record<
+  const described = protoDefinitions()[serviceName] as unknown as Record<
     string,
     { path: string; requestType: { type: { field: DescribedField[] } } }
   >;
