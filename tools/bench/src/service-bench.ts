@@ -104,18 +104,24 @@ async function preHooks(integrator: Integrator, serviceFirst: boolean) {
 async function postEnqueue(integrator: Integrator, stores: [string, () => Promise<string> | string][]) {
   for (const [name, url] of stores) {
     for (const [run, hooksUrl] of [['', integrator.url], [' idle', 'http://127.0.0.1:1']]) {
-      await withService({ CCX_HOOK_HOOKS_URL: hooksUrl!, CCX_HOOK_STORE_URL: await url() }, async ({ client }) => {
+      await withService({ CCX_HOOK_HOOKS_URL: hooksUrl!, CCX_HOOK_STORE_URL: await url() }, async ({ client, pid }) => {
         await closedLoop(post(client), 64, 1_000);
         const before = integrator.received();
-        record(`post rate ${name}${run}`, (await closedLoop(post(client), 64, windowMs)).rate);
+        const cpuBefore = await cpuTimeMs(pid);
+        const { rate, latencies } = await closedLoop(post(client), 64, windowMs);
+        record(`post rate ${name}${run}`, rate);
+        record(`post cpu ${name}${run}`, ((await cpuTimeMs(pid)) - cpuBefore) * 1000 / latencies.length);
         // How much of the machine the deliveries got meanwhile.
         record(`post delivered ${name}${run}`, (integrator.received() - before) / (windowMs / 1000));
       });
     }
   }
-  await withBare(integrator, async ({ client }) => {
+  await withBare(integrator, async ({ client, pid }) => {
     await closedLoop(post(client), 64, 1_000);
-    record('post rate bare', (await closedLoop(post(client), 64, windowMs)).rate);
+    const cpuBefore = await cpuTimeMs(pid);
+    const { rate, latencies } = await closedLoop(post(client), 64, windowMs);
+    record('post rate bare', rate);
+    record('post cpu bare', ((await cpuTimeMs(pid)) - cpuBefore) * 1000 / latencies.length);
   });
 }
 
@@ -132,8 +138,12 @@ async function drain(integrator: Integrator, stores: [string, () => Promise<stri
           await pre(services[0]!.client)();
           record(`startup ${name}`, performance.now() - services[0]!.spawnedAt);
         }
-        record(`drain ${name} x${replicas}`, await drainRate(integrator));
-        if (replicas === 1) record(`rss draining ${name}`, await peakRssMb(services[0]!.pid));
+        const { rate, cpuUs } = await drainWindow(integrator, services[0]!.pid);
+        record(`drain ${name} x${replicas}`, rate);
+        if (replicas === 1) {
+          record(`drain cpu ${name}`, cpuUs);
+          record(`rss draining ${name}`, await peakRssMb(services[0]!.pid));
+        }
       } finally {
         await Promise.all(services.map((service) => service.stop()));
       }
@@ -149,6 +159,7 @@ async function drain(integrator: Integrator, stores: [string, () => Promise<stri
   // The baseline: the same POSTs from a process of their own, as many at a time as the dispatcher's default.
   const raw = await runRawSender(`${integrator.url}/post-add-node`, 16, drainWindowMs);
   record('drain raw got', raw.rate);
+  record('drain cpu raw got', raw.cpuUsPerRequest);
   record('rss raw got', raw.peakRssMb);
   if (!cgroup) return;
   // The same on SQLite, and its baseline, in a memory cgroup with the deployment's limit.
@@ -156,7 +167,7 @@ async function drain(integrator: Integrator, stores: [string, () => Promise<stri
   await seedBacklog(storeUrl, backlog);
   await withService({ CCX_HOOK_HOOKS_URL: integrator.url, CCX_HOOK_STORE_URL: storeUrl }, async (service) => {
     await pre(service.client)();
-    record('drain SQLite cgroup', await drainRate(integrator));
+    record('drain SQLite cgroup', (await drainWindow(integrator, service.pid)).rate);
     record('rss draining SQLite cgroup', await peakRssMb(service.pid));
   }, cgroup);
   record('rss holding cgroup', await holdingRss(cgroup));
@@ -165,12 +176,17 @@ async function drain(integrator: Integrator, stores: [string, () => Promise<stri
   record('rss raw got cgroup', rawInCgroup.peakRssMb);
 }
 
-/** Deliveries the integrator gets per second, over the drain window after 2 s of warm-up. */
-async function drainRate(integrator: Integrator): Promise<number> {
+/**
+ * Deliveries the integrator gets per second over the drain window, after 2 s of warm-up, and
+ * what one delivery costs the process `pid` meanwhile (CPU time; the database's share is not in it).
+ */
+async function drainWindow(integrator: Integrator, pid: number): Promise<{ rate: number; cpuUs: number }> {
   await sleep(2_000);
   const before = integrator.received();
+  const cpuBefore = await cpuTimeMs(pid);
   await sleep(drainWindowMs);
-  return (integrator.received() - before) / (drainWindowMs / 1000);
+  const delivered = integrator.received() - before;
+  return { rate: delivered / (drainWindowMs / 1000), cpuUs: (((await cpuTimeMs(pid)) - cpuBefore) * 1000) / delivered };
 }
 
 /** Peak RSS of a service holding the backlog while post- hooks come, the integrator down: nothing is due, nothing is delivered. */
@@ -223,8 +239,14 @@ const rows: string[][] = [
   ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`post rate ${name} idle`)).map((name) => [
     '3', `durable post- calls/s, 64 in flight, nothing delivered (integrator down), ${name}`, `${fixed(med(`post rate ${name} idle`), 0)} (${fixed(med(`post delivered ${name} idle`), 0)} delivered/s)`, `trivial grpc-js unary: ${fixed(med('post rate bare'), 0)}`, ratio(`post rate ${name} idle`, 'post rate bare'), '—',
   ]),
+  ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`post cpu ${name} idle`)).map((name) => [
+    '3', `CPU time of the process per durable post- call, nothing delivered, ${name}`, `${fixed(med(`post cpu ${name} idle`), 0)} µs`, `trivial grpc-js unary: ${fixed(med('post cpu bare'), 0)} µs`, ratio(`post cpu ${name} idle`, 'post cpu bare'), '—',
+  ]),
   ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`drain ${name} x1`)).map((name) => [
     '4', `drain of a 100,000 backlog, deliveries/s, ${name}`, fixed(med(`drain ${name} x1`), 0), `raw got POSTs, 16 at a time, own process: ${fixed(med('drain raw got'), 0)}`, ratio(`drain ${name} x1`, 'drain raw got'), '≥ 0.5',
+  ]),
+  ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`drain cpu ${name}`)).map((name) => [
+    '4', `CPU time of the process per delivery, draining, ${name}`, `${fixed(med(`drain cpu ${name}`), 0)} µs`, `raw got POSTs' own process: ${fixed(med('drain cpu raw got'), 0)} µs`, ratio(`drain cpu ${name}`, 'drain cpu raw got'), '—',
   ]),
   ...(samples.has('drain SQLite cgroup')
     ? [['4', `drain of a 100,000 backlog, deliveries/s, SQLite, both in a ${cgroup!.limitMb} MiB memory cgroup`, fixed(med('drain SQLite cgroup'), 0), `raw got POSTs, 16 at a time, own process: ${fixed(med('drain raw got cgroup'), 0)}`, ratio('drain SQLite cgroup', 'drain raw got cgroup'), '≥ 0.5']]
