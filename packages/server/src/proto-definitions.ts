@@ -1,5 +1,4 @@
-import type { PackageDefinition } from '@grpc/proto-loader';
-import { loadSync } from '@grpc/proto-loader';
+import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { protoPath } from '@ccx-hook/proto';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 
