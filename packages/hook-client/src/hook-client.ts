@@ -149,34 +149,34 @@ export class HookClient {
     if (this.keys.length > 0) {
       headers['webhook-signature'] = signatureHeader(this.keys, request.webhookId, timestamp, request.body);
     }
-    // got's own timeouts do not cover every way a peer can hold a request (a 101, a drip):
-    // this timer does, and aborting it tears the request down whatever state it is in.
-    // The caller's signal aborts it too: a listener, as AbortSignal.any costs more and, in Node
-    // 20, leaves a reference in its source signal for every signal it makes.
-    const wall = new AbortController();
-    const timer = setTimeout(() => wall.abort(), request.timeoutMs);
-    const abort = () => wall.abort();
-    if (request.signal?.aborted) wall.abort();
-    else request.signal?.addEventListener('abort', abort, { once: true });
-    let ending: 'too-large' | 'protocol-switch' | undefined;
+    let ending: 'too-large' | 'protocol-switch' | 'timed-out' | undefined;
     const certificateAuthority = this.https.pinned.get(request.hookName) ?? this.https.certificateAuthority;
     const pending = post(request.url, {
       body: request.body,
       headers,
-      timeout: { request: request.timeoutMs },
       // Without TLS material, got's defaults: nothing to merge into every request.
       ...((certificateAuthority ?? this.https.certificate) !== undefined && {
         https: { certificateAuthority, certificate: this.https.certificate, key: this.https.key },
       }),
       // The body is checked as bytes: invalid UTF-8 must fail, never become U+FFFD.
       responseType: 'buffer',
-      signal: wall.signal,
     });
+    // One wall-clock limit for the whole attempt, whatever state a peer holds it in (connecting,
+    // a 1xx, a dripping status line or body): cancelling tears the request down. The caller's
+    // signal cancels it too. (Cancelling, instead of handing got an AbortSignal and a timeout,
+    // saves an AbortController, got's listener on it and got's own timers per attempt.)
+    const timer = setTimeout(() => {
+      ending ??= 'timed-out';
+      pending.cancel();
+    }, request.timeoutMs);
+    const abort = () => pending.cancel();
+    if (request.signal?.aborted) abort();
+    else request.signal?.addEventListener('abort', abort, { once: true });
     pending.on('request', (outgoing: ClientRequest) =>
       outgoing.on('upgrade', (_response: unknown, socket: Socket) => {
         ending = 'protocol-switch';
         socket.destroy();
-        wall.abort();
+        pending.cancel();
       }),
     );
     pending.on('downloadProgress', (progress: Progress) => {
@@ -189,7 +189,7 @@ export class HookClient {
     try {
       response = await pending;
     } catch (error) {
-      throw this.toHookError(error, request, ending, wall.signal.aborted);
+      throw this.toHookError(error, request, ending);
     } finally {
       clearTimeout(timer);
       request.signal?.removeEventListener('abort', abort);
@@ -213,7 +213,7 @@ export class HookClient {
     return { statusCode: response.statusCode, body, durationMs };
   }
 
-  private toHookError(error: unknown, request: HookRequest, ending: 'too-large' | 'protocol-switch' | undefined, timedOut: boolean): HookError {
+  private toHookError(error: unknown, request: HookRequest, ending: 'too-large' | 'protocol-switch' | 'timed-out' | undefined): HookError {
     if (ending === 'too-large') {
       // The status line arrived before the body was cut off; a post- hook counts a 2xx as delivered.
       const statusCode = error instanceof RequestError ? error.response?.statusCode : undefined;
@@ -223,7 +223,7 @@ export class HookClient {
       return new HookError('ERR_HOOK_STATUS', 'integrator answered HTTP 101 (switching protocols)', { statusCode: 101, cause: error });
     }
     if (request.signal?.aborted) return new HookError('ERR_HOOK_ABORTED', 'attempt aborted', { cause: error });
-    if (timedOut || (error instanceof RequestError && error.name === 'TimeoutError')) {
+    if (ending === 'timed-out') {
       return new HookError('ERR_HOOK_TIMEOUT', `no complete reply within ${request.timeoutMs}ms`, { cause: error });
     }
     const code = error instanceof RequestError ? error.code : 'unknown error';
