@@ -51,5 +51,15 @@ export async function cpuTimeMs(pid: number): Promise<number> {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
 }
 
+/**
+ * CPU time of the whole machine so far (Linux `/proc/stat`, in clock ticks): all of it, and the
+ * busy part — everything but idle and I/O wait, including steal (time the hypervisor gave to others).
+ */
+export async function machineCpu(): Promise<{ busy: number; total: number }> {
+  const ticks = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.split(/\s+/).slice(1, 9).map(Number);
+  const total = ticks.reduce((sum, value) => sum + value, 0);
+  return { busy: total - ticks[3]! - ticks[4]!, total };
+}
+
 /** Linux's `USER_HZ`: the unit of the times in `/proc/<pid>/stat`, 100 on every common build. */
 const clockTicks = 100;
