@@ -1,14 +1,24 @@
 /**
  * The baseline of the service benchmarks: a bare grpc-js server with the same service
  * definition, whose pre-add-node handler makes one got POST to the integrator and whose
- * post-add-node handler answers at once — no validation, signing, logging or store. Run as
- * its own process (like `serve`): `node bare-server.js <integrator-url>`; prints its port.
+ * post-add-node handler answers at once — no validation, signing, logging or store. The POST
+ * carries the body the service sends for the benchmark's call, and the headers a hook has
+ * (unsigned, as the service runs in the benchmark), as constants: the same bytes on the wire.
+ * Run as its own process (like `serve`): `node bare-server.js <integrator-url> <body>`; prints its port.
  */
-import { type sendUnaryData, Server, ServerCredentials, type ServerUnaryCall } from '@grpc/grpc-js';
+import { type sendUnaryData, Server, ServerCredentials } from '@grpc/grpc-js';
 import got from 'got';
 import { HookServiceService } from '@ccx-hook/proto';
 
-const integratorUrl = process.argv[2]!;
+const [integratorUrl, body] = process.argv.slice(2) as [string, string];
+const headers = {
+  'content-type': 'application/json',
+  'user-agent': 'ccx-hook-service/0.1.0',
+  'webhook-id': 'msg_2YtzCnnfFpaY7KJx4mXwqzSx',
+  'webhook-timestamp': '1764480000',
+  'ccx-hook-name': 'pre-add-node',
+  'ccx-hook-attempt': '1',
+};
 const server = new Server();
 const unimplemented = (_call: unknown, callback: sendUnaryData<object>) => callback({ code: 12 });
 server.addService(HookServiceService, {
@@ -18,11 +28,11 @@ server.addService(HookServiceService, {
   postRemoveNode: unimplemented,
   preDeleteCluster: unimplemented,
   postDeleteCluster: unimplemented,
-  preAddNode(call: ServerUnaryCall<{ clusterId: string }, object>, callback: sendUnaryData<object>) {
+  preAddNode(_call: unknown, callback: sendUnaryData<object>) {
     got
-      .post(`${integratorUrl}/pre-add-node`, { body: JSON.stringify({ cluster_id: call.request.clusterId }), responseType: 'json', retry: { limit: 0 } })
+      .post(`${integratorUrl}/pre-add-node`, { body, headers, responseType: 'json', retry: { limit: 0 } })
       .then(
-        ({ body }) => callback(null, { approved: (body as { approved: boolean }).approved, workId: '', userId: '', projectId: '', organisationId: '', reason: '', decidedBy: 1 }),
+        ({ body: reply }) => callback(null, { approved: (reply as { approved: boolean }).approved, workId: '', userId: '', projectId: '', organisationId: '', reason: '', decidedBy: 1 }),
         (error: Error) => callback({ code: 14, details: error.message }),
       );
   },

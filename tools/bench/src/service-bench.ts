@@ -6,6 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { toPayload } from '@ccx-hook/mapping';
+import { PreAddNodeRequest } from '@ccx-hook/proto';
 import { createTestDatabase, postgresAvailable } from '@ccx-hook/test-postgres';
 import { startBareServer } from './bare-process.js';
 import { type Integrator, startIntegrator } from './integrator.js';
@@ -44,7 +46,10 @@ const samples = new Map<string, number[]>();
 const record = (name: string, value: number) => samples.set(name, [...(samples.get(name) ?? []), value]);
 const med = (name: string) => median(samples.get(name) ?? []);
 
-const pre = (client: ServiceProcess['client']) => () => call(client, 'preAddNode', { clusterId: 'c1', nodeCount: 1 });
+const preRequest = { clusterId: 'c1', nodeCount: 1 };
+/** What the service POSTs for `preRequest`: the bare server sends the same. */
+const preBody = JSON.stringify(toPayload('pre-add-node', PreAddNodeRequest.fromPartial(preRequest)));
+const pre = (client: ServiceProcess['client']) => () => call(client, 'preAddNode', preRequest);
 let postCount = 0;
 const post = (client: ServiceProcess['client']) => () => call(client, 'postAddNode', { clusterId: `c${postCount++ % 200}`, nodeIds: ['n1'] });
 
@@ -58,7 +63,7 @@ async function withService<T>(env: Record<string, string>, work: (service: Servi
 }
 
 async function withBare<T>(integrator: Integrator, work: (bare: { client: ServiceProcess['client']; pid: number }) => Promise<T>): Promise<T> {
-  const bare = await startBareServer(integrator.url);
+  const bare = await startBareServer(integrator.url, preBody);
   try {
     return await work(bare);
   } finally {
@@ -151,7 +156,7 @@ async function drain(integrator: Integrator, stores: [string, () => Promise<stri
   record('rss holding', await holdingRss());
   // Row 7's baseline: the bare server (grpc-js and got only) from spawn to its first answered call.
   const spawned = performance.now();
-  const bare = await startBareServer(integrator.url);
+  const bare = await startBareServer(integrator.url, preBody);
   await pre(bare.client)();
   record('startup bare', performance.now() - spawned);
   await bare.stop();
