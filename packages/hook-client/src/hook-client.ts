@@ -2,6 +2,7 @@ import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import got, { type Progress, RequestError } from 'got';
+import type { AbortSource } from './abort-source.js';
 import type { AttemptObserver, AttemptResult } from './attempt-observer.js';
 import { certificatesIn } from './certificates-in.js';
 import { HookError } from './errors.js';
@@ -58,7 +59,7 @@ export interface HookRequest {
   /** Time limit of this attempt, in ms. */
   timeoutMs: number;
   /** Aborts the attempt (`ERR_HOOK_ABORTED`). */
-  signal?: AbortSignal;
+  signal?: AbortSource;
   /** More headers, e.g. `traceparent`; they cannot replace the ones above or the signature. */
   headers?: Readonly<Record<string, string>>;
 }

@@ -1,3 +1,4 @@
+export type { AbortSource } from './abort-source.js';
 export type { AttemptObserver, AttemptResult } from './attempt-observer.js';
 export { certificatesIn } from './certificates-in.js';
 export { type Admission, CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';

@@ -1,3 +1,4 @@
+import type { AbortSource } from './abort-source.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { HookError } from './errors.js';
 import type { HookClient, HookReply, HookRequest } from './hook-client.js';
@@ -13,7 +14,7 @@ export interface RetryOptions {
   /** First wait between attempts, doubled after each, at most 1 s, with jitter. Default 100 ms. */
   backoffMs?: number;
   /** Aborts the attempt in flight or the wait (`ERR_HOOK_ABORTED`). */
-  signal?: AbortSignal;
+  signal?: AbortSource;
   /** Counts each attempt in this breaker under `key`, and fails fast while it is open. */
   breaker?: { breaker: CircuitBreaker; key: string };
   /**
@@ -72,7 +73,7 @@ export async function sendWithRetries(
 }
 
 /** Waits `ms`; rejects with `ERR_HOOK_ABORTED` as soon as `signal` fires. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+function sleep(ms: number, signal: AbortSource | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);

@@ -3,6 +3,7 @@ import type { NewDelivery } from '@ccx-hook/delivery';
 import type { Logger } from '@ccx-hook/hook-client';
 import { InvalidRequestError, type PostHookName, type PreHookName, toPayload } from '@ccx-hook/mapping';
 import { DecidedBy, HookServiceService, type HookServiceServer } from '@ccx-hook/proto';
+import { CallCancellation } from './call-cancellation.js';
 import type { CallObserver, CallOutcome } from './call-observer.js';
 import { shuttingDown, toGrpcStatus } from './grpc-status.js';
 import type { PreDecision } from './pre-decision.js';
@@ -65,14 +66,13 @@ export class HookService {
       // A cancelled call (or one past its deadline) asks the integrator nothing more. grpc-js
       // also reports a call as cancelled when its stream closes after the answer, so the
       // listener goes as soon as there is a decision.
-      const cancelled = new AbortController();
-      const cancel = () => cancelled.abort();
-      if (call.cancelled) cancelled.abort();
-      else call.once('cancelled', cancel);
+      const cancellation = new CallCancellation();
+      if (call.cancelled) cancellation.abort();
+      else call.once('cancelled', cancellation.abort);
       try {
-        return await this.options.preHooks.decide(hook, payload, { deadline: deadlineMs, signal: cancelled.signal, trace: traceContextOf(call.metadata) });
+        return await this.options.preHooks.decide(hook, payload, { deadline: deadlineMs, signal: cancellation, trace: traceContextOf(call.metadata) });
       } finally {
-        call.off('cancelled', cancel);
+        call.off('cancelled', cancellation.abort);
       }
     });
   }

@@ -1,4 +1,5 @@
 import {
+  type AbortSource,
   type CircuitBreaker,
   type HookClient,
   HookError,
@@ -72,7 +73,7 @@ export class PreHookCaller {
    * epoch; `signal` (the call cancelled, the server stopping) aborts the outbound request;
    * `trace` goes to the integrator as headers and into the log line.
    */
-  async decide(hook: PreHookName, payload: HookPayload, call: { deadline: number; signal: AbortSignal; trace: TraceContext }): Promise<PreDecision> {
+  async decide(hook: PreHookName, payload: HookPayload, call: { deadline: number; signal: AbortSource; trace: TraceContext }): Promise<PreDecision> {
     const { hooks, policy, logger } = this.options;
     const { deadline, signal, trace } = call;
     const settings = hooks[hook];
@@ -152,7 +153,7 @@ export class PreHookCaller {
     attemptTimeoutMs: number,
     budgetMs: number,
     budgetIsCallers: boolean,
-    signal: AbortSignal,
+    signal: AbortSource,
   ): Promise<Answer | Failure> {
     const { breaker, policy } = this.options;
     try {
