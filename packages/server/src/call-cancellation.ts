@@ -9,9 +9,8 @@ export class CallCancellation implements AbortSource {
   aborted = false;
   private listeners: (() => void)[] = [];
 
-  /** Aborts, once: runs the listeners. */
+  /** Aborts: runs the listeners added so far (none on a second abort). */
   readonly abort = (): void => {
-    if (this.aborted) return;
     this.aborted = true;
     const listeners = this.listeners;
     this.listeners = [];
