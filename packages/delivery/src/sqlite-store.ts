@@ -81,7 +81,8 @@ export class SqliteStore implements DeliveryStore {
   enqueue(delivery: NewDelivery): Promise<string> {
     if (this.closed) return Promise.reject(new StoreError('store is closed'));
     // The id is made here, so that the worker thread starts without the hook client's modules.
-    return this.groups.add({ ...delivery, id: newWebhookId() });
+    // Object.assign: in Node 20 `{ ...o, key }` costs a hidden class per object (µs a key).
+    return this.groups.add(Object.assign({}, delivery, { id: newWebhookId() }));
   }
 
   claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {

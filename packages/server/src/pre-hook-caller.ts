@@ -130,14 +130,14 @@ export class PreHookCaller {
         record(decision, attempts, outcome.cause);
         return decision;
       }
-      logger.info('pre- hook decided by the integrator', {
-        ...meta,
+      // Object.assign: in Node 20 `{ ...o, key }` costs a hidden class per object (µs a key).
+      logger.info('pre- hook decided by the integrator', Object.assign({}, meta, {
         approved: outcome.decision.approved,
         work_id: outcome.decision.workId,
         attempts: outcome.attempts,
         status: outcome.statusCode,
         duration_ms: Math.round(performance.now() - started),
-      });
+      }));
       record(outcome.decision, outcome.attempts);
       return outcome.decision;
     } finally {
@@ -165,7 +165,8 @@ export class PreHookCaller {
         signal,
         breaker: { breaker, key: new URL(request.url).origin },
       });
-      const decision = { ...parsePreReply(request.hookName, reply.body), decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR };
+      // Object.assign: in Node 20 `{ ...o, key }` costs a hidden class per object (µs a key).
+      const decision = Object.assign(parsePreReply(request.hookName, reply.body), { decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR });
       return { decision, attempts: reply.attempts, statusCode: reply.statusCode };
     } catch (error) {
       if (error instanceof HookError && error.code === 'ERR_HOOK_ABORTED') return { cause: 'the call was cancelled or the server is stopping' };
@@ -178,12 +179,11 @@ export class PreHookCaller {
     const decision = canReject(hook) && hooks[hook].failurePolicy === 'fail-closed'
       ? bareDecision(false, DecidedBy.DECIDED_BY_FAILURE_POLICY, policy.rejectionMessage)
       : bareDecision(true, DecidedBy.DECIDED_BY_FAILURE_POLICY);
-    logger.warn('pre- hook failed: the failure policy decided', {
-      ...meta,
+    logger.warn('pre- hook failed: the failure policy decided', Object.assign({}, meta, {
       cause,
       approved: decision.approved,
       duration_ms: Math.round(performance.now() - started),
-    });
+    }));
     return decision;
   }
 }
