@@ -23,6 +23,10 @@ const rounds = 3;
 const part = process.argv[2];
 const runs = (name: string) => part === undefined || part === name;
 const windowMs = 3_000;
+// Load before each measuring window: CPU per call falls for about 5 s after a process starts
+// under load while V8 optimises the call path (the service's and the bare server's alike), and
+// a long-running process is what the rows describe.
+const warmUpMs = 5_000;
 const drainWindowMs = 10_000;
 const backlog = { blocked: 0, spread: 100_000, clusters: 1_000 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -75,7 +79,7 @@ async function withBare<T>(integrator: Integrator, work: (bare: { client: Servic
 async function preHooks(integrator: Integrator, serviceFirst: boolean) {
   const env = () => ({ CCX_HOOK_HOOKS_URL: integrator.url, CCX_HOOK_STORE_URL: sqliteUrl() });
   const measure = async (name: string, { client, pid }: { client: ServiceProcess['client']; pid: number }) => {
-    await closedLoop(pre(client), 64, 1_000); // warm-up
+    await closedLoop(pre(client), 64, warmUpMs);
     const cpuBefore = await cpuTimeMs(pid);
     const { rate, latencies } = await closedLoop(pre(client), 64, windowMs);
     record(`pre rate ${name}`, rate);
@@ -108,7 +112,7 @@ async function postEnqueue(integrator: Integrator, stores: [string, () => Promis
   for (const [name, url] of stores) {
     for (const [run, hooksUrl] of [['', integrator.url], [' idle', 'http://127.0.0.1:1']]) {
       await withService({ CCX_HOOK_HOOKS_URL: hooksUrl!, CCX_HOOK_STORE_URL: await url() }, async ({ client, pid }) => {
-        await closedLoop(post(client), 64, 1_000);
+        await closedLoop(post(client), 64, warmUpMs);
         const before = integrator.received();
         const cpuBefore = await cpuTimeMs(pid);
         const { rate, latencies } = await closedLoop(post(client), 64, windowMs);
@@ -120,7 +124,7 @@ async function postEnqueue(integrator: Integrator, stores: [string, () => Promis
     }
   }
   await withBare(integrator, async ({ client, pid }) => {
-    await closedLoop(post(client), 64, 1_000);
+    await closedLoop(post(client), 64, warmUpMs);
     const cpuBefore = await cpuTimeMs(pid);
     const { rate, latencies } = await closedLoop(post(client), 64, windowMs);
     record('post rate bare', rate);
