@@ -210,10 +210,11 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
 
     it('filters by when a delivery was created and when it last changed', async () => {
       await store.enqueue(delivery('a', 1));
-      await sleep(60);
+      // Wide margins: b's enqueue (a commit, an fsync) and the reads must fit in the window on a busy machine.
+      await sleep(400);
       const b = await store.enqueue(delivery('b', 1));
-      expect(await store.count({ newerThanMs: 40 })).to.equal(1);
-      expect((await store.list({ limit: 10, newerThanMs: 40 })).deliveries.map((d) => d.id)).to.deep.equal([b]);
+      expect(await store.count({ newerThanMs: 300 })).to.equal(1);
+      expect((await store.list({ limit: 10, newerThanMs: 300 })).deliveries.map((d) => d.id)).to.deep.equal([b]);
       expect(await store.count({ newerThanMs: 60_000 })).to.equal(2);
       for (const claimed of await store.claim(10, 10_000)) await store.recordAttempt(claimed.lease, failed, { status: 'dead' });
       expect(await store.count({ status: 'dead', updatedWithinMs: 60_000 })).to.equal(2);
