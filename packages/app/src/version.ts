@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
-/** The app's version, from its package.json. */
-export const version: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** The app's version, from its package.json (through the package, so that the bundle finds it too). */
+export const version: string = (createRequire(import.meta.url)('ccx-hook-service/package.json') as { version: string }).version;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { DeliveryStore } from '@ccx-hook/delivery';
 import type { Logger } from '@ccx-hook/hook-client';
@@ -38,11 +39,13 @@ export interface RunningConsole {
   close(): Promise<void>;
 }
 
+// Through the package's `./assets/*` export, so that they are found from the app's bundle too.
+const assetPath = (name: string) => createRequire(import.meta.url).resolve(`@ccx-hook/console/assets/${name}`);
 const assets: Record<string, { type: string; body: Buffer }> = Object.fromEntries(
   [
     ['console.css', 'text/css; charset=utf-8'],
     ['console.js', 'text/javascript; charset=utf-8'],
-  ].map(([name, type]) => [`/assets/${name}`, { type: type!, body: readFileSync(new URL(`../assets/${name}`, import.meta.url)) }]),
+  ].map(([name, type]) => [`/assets/${name}`, { type: type!, body: readFileSync(assetPath(name!)) }]),
 );
 
 const securityHeaders = {

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type {
   AttemptOutcome,
@@ -63,7 +64,8 @@ export class SqliteStore implements DeliveryStore {
    * file cannot be opened.
    */
   static open(path: string): Promise<SqliteStore> {
-    const worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: path });
+    // Through the package's `./sqlite-worker` export, so that it is found from the app's bundle too.
+    const worker = new Worker(createRequire(import.meta.url).resolve('@ccx-hook/delivery/sqlite-worker'), { workerData: path });
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(new StoreError(`cannot open SQLite store ${path}: ${error.message}`, { cause: error }));
       worker.once('error', onError);

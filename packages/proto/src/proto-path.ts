@@ -1,4 +1,8 @@
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
-/** Absolute path of `hook_service.proto`, copied next to the build, for reflection and tools. */
-export const protoPath = fileURLToPath(new URL('./proto/ccx/hook/v1/hook_service.proto', import.meta.url));
+/**
+ * Absolute path of `hook_service.proto`, copied next to the build, for reflection and tools.
+ * Resolved through the package's `./hook_service.proto` export, so that it holds inside the
+ * app's bundle too.
+ */
+export const protoPath = createRequire(import.meta.url).resolve('@ccx-hook/proto/hook_service.proto');
