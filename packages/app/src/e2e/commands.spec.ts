@@ -1,10 +1,17 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { expect } from 'chai';
 import { cleanEnv, CliProcess, runCli, startMockHooksProcess, startService, workspaceRoot } from './cli-process.js';
+
+// Loaded proto services are untyped.
+type Loaded = Record<string, any>;
+const reflectionProto = createRequire(import.meta.url).resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
 
 const secret = `whsec_${Buffer.from('commands-test-secret-of-32-bytes').toString('base64')}`;
 
@@ -196,6 +203,28 @@ describe('end to end: commands, configuration and errors', function () {
       expect(warnings(unsigned.service.lines)).to.have.length(1);
       expect(warnings(signed.service.lines)).to.have.length(0);
       expect(signed.service.lines.find((line) => line.includes('listening'))).to.include('"signed":true');
+    });
+
+    it('answers server reflection, as grpcurl uses it, from the bundle the bin runs', async () => {
+      const { service, port } = await startService(serveEnv());
+      processes.push(service);
+      const reflection = (loadPackageDefinition(loadSync(reflectionProto)) as Loaded).grpc.reflection.v1.ServerReflection;
+      const client = new reflection(`127.0.0.1:${port}`, credentials.createInsecure());
+      const ask = (request: object) =>
+        new Promise<Loaded>((resolve, reject) => {
+          const call = client.serverReflectionInfo();
+          call.on('data', (response: Loaded) => {
+            resolve(response);
+            call.end();
+          });
+          call.on('error', reject);
+          call.write(request);
+        });
+      const services = (await ask({ listServices: '' })).listServicesResponse.service.map((entry: { name: string }) => entry.name);
+      const files = (await ask({ fileContainingSymbol: 'ccx.hook.v1.HookService' })).fileDescriptorResponse.fileDescriptorProto as Buffer[];
+      client.close();
+      expect(services).to.include.members(['ccx.hook.v1.HookService', 'grpc.health.v1.Health']);
+      expect(Buffer.concat(files).toString('latin1')).to.include('PreAddNodeRequest');
     });
 
     it('stops mock-hooks started by npx when npx is killed (kill $!)', async () => {
