@@ -1,6 +1,6 @@
 // Bundles the CLI (dist/index.js and everything it imports, ours and the libraries') into
-// dist/ccx-hook-service.js, the file the bin runs: one file starts in about 60 % of the time of
-// the 600 modules it replaces, each resolved, read and compiled on its own (docs/BENCHMARKS.md,
+// dist/ccx-hook-service.js, the file the bin runs: one file starts in about two thirds of the time
+// of the 600 modules it replaces, each resolved, read and compiled on its own (docs/BENCHMARKS.md,
 // row 7). Run by `npm run build`, after tsc. What the bundle still loads from node_modules at run
 // time is a dependency of this package: better-sqlite3 (a native binding), the files our
 // packages export (the .proto, the console's assets, the SQLite worker) and the .proto files
