@@ -6,6 +6,7 @@
 // packages export (the .proto, the console's assets, the SQLite worker) and the .proto files
 // of the gRPC packages below.
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 // These read .proto files from their own folder (`__dirname`) at run time, which in the bundle
@@ -26,6 +27,8 @@ const ownFolder = {
 };
 
 await build({
+  // Paths are this package's, from wherever the script is run.
+  absWorkingDir: fileURLToPath(new URL('.', import.meta.url)),
   entryPoints: ['dist/index.js'],
   outfile: 'dist/ccx-hook-service.js',
   bundle: true,
