@@ -99,6 +99,8 @@ async function preHooks(integrator: Integrator, serviceFirst: boolean) {
         }
         record('pre rate ratio', window.service!.rate / window.bare!.rate);
         record('pre cpu ratio', window.service!.cpu / window.bare!.cpu);
+        log(`  row 1, pair ${pair + 1}: ${fixed(window.service!.rate, 0)} against ${fixed(window.bare!.rate, 0)} calls/s (${fixed(window.service!.rate / window.bare!.rate, 3)}), ` +
+          `${fixed(window.service!.cpu, 0)} against ${fixed(window.bare!.cpu, 0)} µs a call (${fixed(window.service!.cpu / window.bare!.cpu, 3)})`);
       }
       // The bare server's first: after row 5 the service's dispatcher still delivers what it queued.
       await latencies('bare', bare);
@@ -321,6 +323,7 @@ const rows: string[][] = [
 ];
 process.stdout.write(
   `\nService benchmark, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ` +
-    `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; medians of ${rounds} alternating rounds.\n\n` +
+    `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; medians of ${rounds} alternating rounds` +
+    `${runs('pre') ? ` (row 1's ratios: of the ${rounds * passThroughPairs} pairs of windows)` : ''}.\n\n` +
     `${table(['#', 'measure', 'service', 'baseline (same run)', 'ratio', 'target'], rows)}\n`,
 );
