@@ -31,6 +31,7 @@ describe('parsePreReply', () => {
     [JSON.stringify({ approved: true, work_id: 'w'.repeat(257) }), '"work_id" is longer than 256'],
     ['{"approved":false,"approved":true}', '"approved" more than once'],
     ['{"x":{"approved":1},"approved":true,"approved":true}', '"approved" more than once'],
+    ['{"approved":false,"appro\\u0076ed":true}', '"approved" more than once'],
   ] as const) {
     it(`fails a reply whose ${why}`, () => {
       expect(() => parsePreReply('pre-add-node', body)).to.throw(InvalidReplyError, why);

@@ -56,7 +56,7 @@ export function parsePreReply(hook: PreHookName, body: string): PreReply {
     }
     if (typeof object.approved !== 'boolean') throw new InvalidReplyError('reply "approved" is not a boolean');
     // JSON.parse keeps the last of repeated keys: an ambiguous answer is never an approval.
-    if (topLevelKeys(body).filter((key) => key === 'approved').length > 1) {
+    if (mayRepeatApproved(body) && topLevelKeys(body).filter((key) => key === 'approved').length > 1) {
       throw new InvalidReplyError('reply has "approved" more than once');
     }
     reply.approved = object.approved;
@@ -65,8 +65,17 @@ export function parsePreReply(hook: PreHookName, body: string): PreReply {
     const value = object[name];
     if (!replyKeys[hook].includes(name) || value === undefined || value === null) continue;
     if (typeof value !== 'string') throw new InvalidReplyError(`reply "${name}" is not a string`);
-    if (codePoints(value) > max) throw new InvalidReplyError(`reply "${name}" is longer than ${max} characters`);
+    if (value.length > max && codePoints(value) > max) throw new InvalidReplyError(`reply "${name}" is longer than ${max} characters`);
     (reply as unknown as Record<string, string>)[key] = value;
   }
   return reply;
+}
+
+/**
+ * Whether `body` can hold the key `approved` twice. Without a backslash every key is spelled
+ * as it is, so a body where `"approved"` occurs once cannot: the scan of its keys is skipped.
+ */
+function mayRepeatApproved(body: string): boolean {
+  const first = body.indexOf('"approved"');
+  return body.indexOf('"approved"', first + 1) !== -1 || body.includes('\\');
 }

@@ -34,7 +34,8 @@ function checkField(field: FieldSpec, value: unknown): string | number | string[
 function checkString(name: string, value: unknown, max: number, required = false): string {
   if (typeof value !== 'string') throw new InvalidRequestError(name, `${name} must be a string`);
   if (required && value === '') throw new InvalidRequestError(name, `${name} is required`);
-  const length = codePoints(value);
+  // A string has at least as many UTF-16 units as code points: only a long one needs counting.
+  const length = value.length > max ? codePoints(value) : value.length;
   if (length > max) {
     throw new InvalidRequestError(name, `${name} is ${length} characters long; at most ${max} are allowed`);
   }

@@ -109,12 +109,9 @@ export class HookService {
         callback(shuttingDown);
         return;
       }
-      // A handler that throws synchronously still answers with a status.
-      Promise.resolve()
-        .then(() => {
-          if (call.request instanceof UndecodableRequest) throw call.request.error;
-          return handle(call.request, call);
-        })
+      // `handle` is async: what it throws arrives as a rejection.
+      const answer = call.request instanceof UndecodableRequest ? Promise.reject(call.request.error) : handle(call.request, call);
+      answer
         .then(
           (response) => {
             observer?.called(hook, outcomeOf(response));

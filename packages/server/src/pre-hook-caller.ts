@@ -61,7 +61,12 @@ export class PreHookCaller {
   /** Calls waiting for a decision. */
   private inFlight = 0;
 
-  constructor(private readonly options: PreHookCallerOptions) {}
+  /** The URL origin of each enabled hook: its circuit in the breaker. */
+  private readonly origins = new Map<string, string>();
+
+  constructor(private readonly options: PreHookCallerOptions) {
+    for (const [hook, { url }] of Object.entries(options.hooks)) if (url) this.origins.set(hook, new URL(url).origin);
+  }
 
   /** Stops the event-loop measurement (the server is closing). */
   close(): void {
@@ -111,10 +116,10 @@ export class PreHookCaller {
       record(decision, 0, cause);
       return decision;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const outOfTime = new Promise<Failure>((resolve) => {
-      timer = setTimeout(() => resolve({ cause: `no valid answer within ${Math.round(budgetMs)}ms` }), budgetMs);
-    });
+    // The first of the integrator's answer and the end of the budget decides.
+    let settle!: (outcome: Answer | Failure) => void;
+    const decided = new Promise<Answer | Failure>((resolve) => (settle = resolve));
+    const timer = setTimeout(() => settle({ cause: `no valid answer within ${Math.round(budgetMs)}ms` }), budgetMs);
     this.inFlight++;
     // The last attempt may run a little past the answer, so that with hundreds of calls at once
     // every answer goes out before any attempt is torn down.
@@ -122,9 +127,9 @@ export class PreHookCaller {
     // Counted here, so that a decision by the policy says how many attempts failed before it.
     let attempts = 0;
     const counted = { send: (attempt: HookRequest) => (attempts++, this.options.client.send(attempt)) };
-    const asked = this.ask(counted, request, settings.timeoutMs, budgetMs + tailMs, callersMs < policy.budgetMs, signal);
+    void this.ask(counted, request, settings.timeoutMs, budgetMs + tailMs, callersMs < policy.budgetMs, signal).then(settle);
     try {
-      const outcome = await Promise.race([asked, outOfTime]);
+      const outcome = await decided;
       if ('cause' in outcome) {
         const decision = this.byPolicy(hook, meta, outcome.cause, started);
         record(decision, attempts, outcome.cause);
@@ -163,7 +168,7 @@ export class PreHookCaller {
         attemptTimeoutMs,
         attempts: policy.attempts,
         signal,
-        breaker: { breaker, key: new URL(request.url).origin },
+        breaker: { breaker, key: this.origins.get(request.hookName)! },
       });
       // Object.assign: in Node 20 `{ ...o, key }` costs a hidden class per object (µs a key).
       const decision = Object.assign(parsePreReply(request.hookName, reply.body), { decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR });
