@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { toPayload } from '@ccx-hook/mapping';
 import { PreAddNodeRequest } from '@ccx-hook/proto';
 import { createTestDatabase, postgresAvailable } from '@ccx-hook/test-postgres';
-import { startBareServer } from './bare-process.js';
+import { startBaseline } from './baseline-process.js';
 import { type Integrator, startIntegrator } from './integrator.js';
 import { closedLoop, cpuTimeMs, machineCpu, openLoop, peakRssMb } from './load.js';
 import { fixed, median, percentile, table } from './measure.js';
@@ -71,7 +71,7 @@ async function withService<T>(env: Record<string, string>, work: (service: Servi
 }
 
 async function withBare<T>(integrator: Integrator, work: (bare: { client: ServiceProcess['client']; pid: number }) => Promise<T>): Promise<T> {
-  const bare = await startBareServer(integrator.url, preBody);
+  const bare = await startBaseline('bare-server.js', [integrator.url, preBody]);
   try {
     return await work(bare);
   } finally {
@@ -192,7 +192,7 @@ async function drain(integrator: Integrator, stores: [string, () => Promise<stri
   record('rss holding', await holdingRss());
   // Row 7's baseline: the bare server (grpc-js and got only) from spawn to its first answered call.
   const spawned = performance.now();
-  const bare = await startBareServer(integrator.url, preBody);
+  const bare = await startBaseline('bare-server.js', [integrator.url, preBody]);
   await pre(bare.client)();
   record('startup bare', performance.now() - spawned);
   await bare.stop();
