@@ -22,6 +22,7 @@ describe('HookService over gRPC', () => {
   let receiver: MockHooks;
   let server: RunningServer;
   let client: HookServiceClient;
+  let breaker: CircuitBreaker;
 
   async function start(
     options: { respond?: Respond; hook?: Partial<HookSettings>; budgetMs?: number; threshold?: number; url?: string | null; logger?: Logger } = {},
@@ -34,11 +35,12 @@ describe('HookService over gRPC', () => {
         { url: base && `${base}/${hook}`, failurePolicy: 'fail-closed', timeoutMs: 300, ...options.hook },
       ]),
     ) as unknown as HooksSettings;
+    breaker = new CircuitBreaker({ threshold: options.threshold ?? 100, cooldownMs: 60_000 });
     server = await startServer({
       address: '127.0.0.1:0',
       hooks,
       preHooks: { budgetMs: options.budgetMs ?? 600, attempts: 3, deadlineMarginMs: 100, rejectionMessage: rejection },
-      breaker: new CircuitBreaker({ threshold: options.threshold ?? 100, cooldownMs: 60_000 }),
+      breaker,
       client: new HookClient(),
       outbox: store,
       logger: options.logger ?? silentLogger,
@@ -216,6 +218,8 @@ describe('HookService over gRPC', () => {
       for (let i = 0; i < 2; i++) await call('pre-add-node', { clusterId: 'c1' });
       const seen = arrived;
       expect(seen).to.be.at.least(2);
+      // The circuit is the integrator's URL origin: what /metrics and the console report.
+      expect(breaker.isOpen(receiver.url)).to.equal(true);
       const started = performance.now();
       const response = await call('pre-add-node', { clusterId: 'c1' });
       expect(performance.now() - started).to.be.below(100);
