@@ -10,7 +10,7 @@ import type { PreDecision } from './pre-decision.js';
 import type { PreHookCaller } from './pre-hook-caller.js';
 import type { HooksSettings } from './server-options.js';
 import { UndecodableRequest, withStrictDecoding } from './strict-decoding.js';
-import { traceContextOf, traceLogFields } from './trace-context.js';
+import { traceContextOf, withTraceFields } from './trace-context.js';
 
 /** Where post- hooks are queued: resolves with the delivery id once it is durably stored. */
 export interface Outbox {
@@ -65,10 +65,11 @@ export class HookService {
       const payload = toPayload(hook, request);
       // A cancelled call (or one past its deadline) asks the integrator nothing more. grpc-js
       // also reports a call as cancelled when its stream closes after the answer, so the
-      // listener goes as soon as there is a decision.
+      // listener goes as soon as there is a decision. (`on`, not `once`: a second abort does
+      // nothing, and `once` wraps the listener in a bound function per call.)
       const cancellation = new CallCancellation();
       if (call.cancelled) cancellation.abort();
-      else call.once('cancelled', cancellation.abort);
+      else call.on('cancelled', cancellation.abort);
       try {
         return await this.options.preHooks.decide(hook, payload, { deadline: deadlineMs, signal: cancellation, trace: traceContextOf(call.metadata) });
       } finally {
@@ -87,12 +88,11 @@ export class HookService {
         payload: JSON.stringify(payload),
         idempotencyKey: idempotencyKey(call),
       });
-      this.options.logger.info('post- hook queued', {
+      this.options.logger.info('post- hook queued', withTraceFields({
         hook,
         cluster_id: payload.cluster_id,
         delivery_id: deliveryId,
-        ...traceLogFields(traceContextOf(call.metadata)),
-      });
+      }, traceContextOf(call.metadata)));
       return { deliveryId };
     });
   }

@@ -6,6 +6,7 @@ import {
   type HookRequest,
   type Logger,
   newWebhookId,
+  type RetriedReply,
   sendWithRetries,
 } from '@ccx-hook/hook-client';
 import { canReject, type HookPayload, parsePreReply, type PreHookName } from '@ccx-hook/mapping';
@@ -14,7 +15,7 @@ import type { DecisionObserver } from './decision-observer.js';
 import { LoopStall } from './loop-stall.js';
 import { bareDecision, type PreDecision } from './pre-decision.js';
 import type { HooksSettings, PreHookPolicy } from './server-options.js';
-import { type TraceContext, traceHeaders, traceLogFields } from './trace-context.js';
+import { type TraceContext, traceHeaders, withTraceFields } from './trace-context.js';
 
 /** How long the last attempt may outlive the answer given at the end of the budget, in ms. */
 const tailMs = 100;
@@ -79,14 +80,14 @@ export class PreHookCaller {
    * `trace` goes to the integrator as headers and into the log line.
    */
   async decide(hook: PreHookName, payload: HookPayload, call: { deadline: number; signal: AbortSource; trace: TraceContext }): Promise<PreDecision> {
-    const { hooks, policy, logger } = this.options;
+    const { hooks, policy, logger, decisions } = this.options;
     const { deadline, signal, trace } = call;
     const settings = hooks[hook];
     const webhookId = newWebhookId();
-    const meta = { hook, cluster_id: payload.cluster_id, webhook_id: webhookId, ...traceLogFields(trace) };
     const started = performance.now();
-    const record = (decision: PreDecision, attempts: number, cause?: string) =>
-      this.options.decisions?.decided({
+    const meta = () => withTraceFields({ hook, cluster_id: payload.cluster_id, webhook_id: webhookId }, trace);
+    const record = decisions && ((decision: PreDecision, attempts: number, cause?: string) =>
+      decisions.decided({
         at: Date.now(),
         hook,
         clusterId: String(payload.cluster_id),
@@ -97,11 +98,11 @@ export class PreHookCaller {
         attempts,
         webhookId,
         ...(cause === undefined ? {} : { cause }),
-      });
+      }));
     if (!settings.url) {
-      logger.info('pre- hook disabled: approved', meta);
+      logger.info('pre- hook disabled: approved', meta());
       const decision = bareDecision(true, DecidedBy.DECIDED_BY_HOOK_DISABLED);
-      record(decision, 0);
+      record?.(decision, 0);
       return decision;
     }
     // What is left of the caller's deadline, less the margin, the time this call has already
@@ -112,8 +113,8 @@ export class PreHookCaller {
     const budgetMs = Math.min(policy.budgetMs, callersMs);
     if (budgetMs <= 0) {
       const cause = 'no time left before the caller\'s deadline';
-      const decision = this.byPolicy(hook, meta, cause, started);
-      record(decision, 0, cause);
+      const decision = this.byPolicy(hook, meta(), cause, started);
+      record?.(decision, 0, cause);
       return decision;
     }
     // The first of the integrator's answer and the end of the budget decides.
@@ -121,61 +122,43 @@ export class PreHookCaller {
     const decided = new Promise<Answer | Failure>((resolve) => (settle = resolve));
     const timer = setTimeout(() => settle({ cause: `no valid answer within ${Math.round(budgetMs)}ms` }), budgetMs);
     this.inFlight++;
-    // The last attempt may run a little past the answer, so that with hundreds of calls at once
-    // every answer goes out before any attempt is torn down.
-    const request = { url: settings.url, hookName: hook, webhookId, body: JSON.stringify(payload), headers: traceHeaders(trace) };
     // Counted here, so that a decision by the policy says how many attempts failed before it.
     let attempts = 0;
     const counted = { send: (attempt: HookRequest) => (attempts++, this.options.client.send(attempt)) };
-    void this.ask(counted, request, settings.timeoutMs, budgetMs + tailMs, callersMs < policy.budgetMs, signal).then(settle);
+    const request = { url: settings.url, hookName: hook, webhookId, body: JSON.stringify(payload), headers: traceHeaders(trace) };
+    // The last attempt may run a little past the answer, so that with hundreds of calls at once
+    // every answer goes out before any attempt is torn down.
+    sendWithRetries(counted, request, {
+      budgetMs: budgetMs + tailMs,
+      budgetIsCallers: callersMs < policy.budgetMs,
+      attemptTimeoutMs: settings.timeoutMs,
+      attempts: policy.attempts,
+      signal,
+      breaker: { breaker: this.options.breaker, key: this.origins.get(hook)! },
+    }).then((reply) => settle(answerOf(hook, reply)), (error: unknown) => settle(failureOf(error)));
     try {
       const outcome = await decided;
       if ('cause' in outcome) {
-        const decision = this.byPolicy(hook, meta, outcome.cause, started);
-        record(decision, attempts, outcome.cause);
+        const decision = this.byPolicy(hook, meta(), outcome.cause, started);
+        record?.(decision, attempts, outcome.cause);
         return decision;
       }
-      // Object.assign: in Node 20 `{ ...o, key }` costs a hidden class per object (µs a key).
-      logger.info('pre- hook decided by the integrator', Object.assign({}, meta, {
-        approved: outcome.decision.approved,
-        work_id: outcome.decision.workId,
+      const { decision } = outcome;
+      logger.info('pre- hook decided by the integrator', withTraceFields({
+        hook,
+        cluster_id: payload.cluster_id,
+        webhook_id: webhookId,
+        approved: decision.approved,
+        work_id: decision.workId,
         attempts: outcome.attempts,
         status: outcome.statusCode,
         duration_ms: Math.round(performance.now() - started),
-      }));
-      record(outcome.decision, outcome.attempts);
-      return outcome.decision;
+      }, trace));
+      record?.(decision, outcome.attempts);
+      return decision;
     } finally {
       this.inFlight--;
       clearTimeout(timer);
-    }
-  }
-
-  /** Asks the integrator; resolves with its decision or why there is none. Never rejects. */
-  private async ask(
-    client: Pick<HookClient, 'send'>,
-    request: { url: string; hookName: PreHookName; webhookId: string; body: string; headers: Record<string, string> },
-    attemptTimeoutMs: number,
-    budgetMs: number,
-    budgetIsCallers: boolean,
-    signal: AbortSource,
-  ): Promise<Answer | Failure> {
-    const { breaker, policy } = this.options;
-    try {
-      const reply = await sendWithRetries(client, request, {
-        budgetMs,
-        budgetIsCallers,
-        attemptTimeoutMs,
-        attempts: policy.attempts,
-        signal,
-        breaker: { breaker, key: this.origins.get(request.hookName)! },
-      });
-      // Object.assign: in Node 20 `{ ...o, key }` costs a hidden class per object (µs a key).
-      const decision = Object.assign(parsePreReply(request.hookName, reply.body), { decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR });
-      return { decision, attempts: reply.attempts, statusCode: reply.statusCode };
-    } catch (error) {
-      if (error instanceof HookError && error.code === 'ERR_HOOK_ABORTED') return { cause: 'the call was cancelled or the server is stopping' };
-      return { cause: error instanceof Error ? error.message : String(error) };
     }
   }
 
@@ -191,4 +174,21 @@ export class PreHookCaller {
     }));
     return decision;
   }
+}
+
+/** The integrator's decision in `reply`, or why it is not one. */
+function answerOf(hook: PreHookName, reply: RetriedReply): Answer | Failure {
+  try {
+    // Object.assign: in Node 20 `{ ...o, key }` costs a hidden class per object (µs a key).
+    const decision = Object.assign(parsePreReply(hook, reply.body), { decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR });
+    return { decision, attempts: reply.attempts, statusCode: reply.statusCode };
+  } catch (error) {
+    return failureOf(error);
+  }
+}
+
+/** Why asking the integrator gave no decision. */
+function failureOf(error: unknown): Failure {
+  if (error instanceof HookError && error.code === 'ERR_HOOK_ABORTED') return { cause: 'the call was cancelled or the server is stopping' };
+  return { cause: error instanceof Error ? error.message : String(error) };
 }

@@ -34,10 +34,10 @@ export function traceHeaders(context: TraceContext): Record<string, string> {
   return headers;
 }
 
-/** The log fields of `context`: `request_id` and `trace_id`. */
-export function traceLogFields(context: TraceContext): Record<string, string> {
-  const fields: Record<string, string> = {};
-  if (context.requestId) fields.request_id = context.requestId;
-  if (context.traceparent) fields.trace_id = context.traceparent.split('-')[1]!;
+/** Adds the log fields of `context`, `request_id` and `trace_id`, to `fields`; returns `fields`. */
+export function withTraceFields<Fields extends Record<string, unknown>>(fields: Fields, context: TraceContext): Fields {
+  const added = fields as Record<string, unknown>;
+  if (context.requestId) added.request_id = context.requestId;
+  if (context.traceparent) added.trace_id = context.traceparent.split('-')[1]!;
   return fields;
 }
