@@ -4,13 +4,17 @@
  * post-add-node handler answers at once — no validation, signing, logging or store. The POST
  * carries the body the service sends for the benchmark's call, and the headers a hook has
  * (unsigned, as the service runs in the benchmark), as constants: the same bytes on the wire.
- * Run as its own process (like `serve`): `node bare-server.js <integrator-url> <body>`; prints its port.
+ * With `empty-cache-options` as a third argument, got is set up as the service's `HookClient`
+ * sets it up, each request's `cacheOptions` emptied (a slow path of got 14 on Node 20): the bare
+ * library as tuned as the service uses it.
+ * Run as its own process (like `serve`): `node bare-server.js <integrator-url> <body> [empty-cache-options]`; prints its port.
  */
 import { type sendUnaryData, Server, ServerCredentials } from '@grpc/grpc-js';
 import got from 'got';
 import { HookServiceService } from '@ccx-hook/proto';
 
-const [integratorUrl, body] = process.argv.slice(2) as [string, string];
+const [integratorUrl, body, tuning] = process.argv.slice(2) as [string, string, string | undefined];
+const post = tuning === 'empty-cache-options' ? got.extend({ hooks: { init: [(_options, self) => void (self.cacheOptions = {})] } }).post : got.post;
 const headers = {
   'content-type': 'application/json',
   'user-agent': 'ccx-hook-service/0.1.0',
@@ -29,8 +33,7 @@ server.addService(HookServiceService, {
   preDeleteCluster: unimplemented,
   postDeleteCluster: unimplemented,
   preAddNode(_call: unknown, callback: sendUnaryData<object>) {
-    got
-      .post(`${integratorUrl}/pre-add-node`, { body, headers, responseType: 'json', retry: { limit: 0 } })
+    post(`${integratorUrl}/pre-add-node`, { body, headers, responseType: 'json', retry: { limit: 0 } })
       .then(
         ({ body: reply }) => callback(null, { approved: (reply as { approved: boolean }).approved, workId: '', userId: '', projectId: '', organisationId: '', reason: '', decidedBy: 1 }),
         (error: Error) => callback({ code: 14, details: error.message }),

@@ -1,8 +1,9 @@
 /**
  * `npm run bench:floor`: row 1 of the service benchmark against its floor. The bare server,
- * `serve` and the floor server (`floor-server.ts`: the contract's per-call work, flat) run side
- * by side; each round measures a window of each, in a rotating order, and the ratios to the
- * bare server are taken per round. Prints a table of medians. Loopback only; about 3 minutes.
+ * `serve`, the floor server (`floor-server.ts`: the contract's per-call work, flat) and the bare
+ * server with got set up as the service sets it up run side by side; each round measures a
+ * window of each, in a rotating order, and the ratios to the bare server are taken per round.
+ * Prints a table of medians. Loopback only; about 4 minutes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -31,6 +32,7 @@ const servers: [string, { client: ServiceProcess['client']; pid: number; stop():
   ['bare grpc-js + got', await startBaseline('bare-server.js', [integrator.url, preBody])],
   ['serve', await startServiceProcess({ CCX_HOOK_HOOKS_URL: integrator.url, CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'store.db')}` })],
   ['floor: the contract\'s work, flat', await startBaseline('floor-server.js', [integrator.url])],
+  ['bare, got tuned as in the service', await startBaseline('bare-server.js', [integrator.url, preBody, 'empty-cache-options'])],
 ];
 const pre = (client: ServiceProcess['client']) => () => call(client, 'preAddNode', preRequest);
 const figures = new Map(servers.map(([name]) => [name, { rate: [] as number[], cpu: [] as number[], rateRatio: [] as number[], cpuRatio: [] as number[] }]));

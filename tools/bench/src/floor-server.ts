@@ -6,7 +6,8 @@
  * libraries can cost less a call than this; `serve` against it says what our layers cost.
  * Per call: the request validated and mapped (`toPayload`), a webhook id, the hook's headers,
  * one got POST with the attempt's guards (a time limit, cancellation when the call is
- * cancelled, the 101 and reply-size guards, got's settings of `HookClient`), the reply decoded
+ * cancelled, the 101 and reply-size guards, got's settings of `HookClient`, its emptied
+ * `cacheOptions` included), the reply decoded
  * as UTF-8 and checked (`parsePreReply`), the breaker told, three metric updates (prom-client,
  * with Node's default metrics collected) and one JSON log line through winston, written to
  * stdout once per turn of the event loop. Cheaper than the service where it could be, as a
@@ -29,7 +30,13 @@ const url = `${integratorUrl}/${hook}`;
 const origin = new URL(url).origin;
 const attemptTimeoutMs = 5_000;
 const maxReplyBytes = 64 * 1024;
-const post = got.extend({ followRedirect: false, throwHttpErrors: false, retry: { limit: 0 }, decompress: false }).post;
+const post = got.extend({
+  followRedirect: false,
+  throwHttpErrors: false,
+  retry: { limit: 0 },
+  decompress: false,
+  hooks: { init: [(_options, self) => void (self.cacheOptions = {})] },
+}).post;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const breaker = new CircuitBreaker();
 
