@@ -94,12 +94,14 @@ export function configSchema(defaults: SchemaDefaults): Schema<Record<string, un
     },
     store: {
       url: { doc: 'delivery store: sqlite:<path>, or postgres://user@host/db for several replicas', format: String, default: defaults.storeUrl },
+      timeout: { doc: 'time limit of every store operation; a post- call waits at most this long for its commit', format: 'positive-duration', default: '5s' },
     },
     delivery: {
       timeout: { doc: 'time limit of one post- hook attempt', format: 'positive-duration', default: '15s' },
       concurrency: { doc: 'post- hook attempts in flight at most', format: 'positive', default: 16 },
       retention: { doc: 'how long delivered rows are kept', format: 'positive-duration', default: '7d' },
       schedule: { doc: 'waits before each retry', format: 'duration-list', default: '5s,5m,30m,2h,5h,10h,14h,20h,24h' },
+      stall_timeout: { doc: 'how long the dispatcher may make no progress while deliveries are due before /healthz fails', format: 'positive-duration', default: '5m' },
     },
     shutdown: {
       grace: { doc: 'how long in-flight calls and attempts may finish at shutdown', format: 'duration', default: '10s' },

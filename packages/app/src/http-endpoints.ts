@@ -9,22 +9,24 @@ export interface HttpEndpoints {
 
 /** What the endpoints answer from. */
 export interface HttpSources {
+  alive: () => boolean;
   ready: () => boolean;
   metrics: () => Promise<{ contentType: string; body: string }>;
 }
 
 /**
- * Listens on `address` (`host:port`; port 0 picks one): `/healthz` answers 200 while the
- * process runs, `/readyz` 200 while `ready()` is true and 503 otherwise, `/metrics` the
+ * Listens on `address` (`host:port`; port 0 picks one): `/healthz` answers 200 while `alive()`
+ * is true and 503 otherwise (a restart would help), `/readyz` 200 while `ready()` is true and 503 otherwise, `/metrics` the
  * Prometheus exposition. Rejects when the address cannot be bound.
  */
-export async function startHttpEndpoints(address: string, { ready, metrics }: HttpSources): Promise<HttpEndpoints> {
+export async function startHttpEndpoints(address: string, { alive, ready, metrics }: HttpSources): Promise<HttpEndpoints> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '').split('?')[0];
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (path === '/healthz') {
-      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      const isAlive = alive();
+      response.writeHead(isAlive ? 200 : 503, { 'content-type': 'text/plain' }).end(isAlive ? 'ok\n' : 'a restart is needed\n');
     } else if (path === '/readyz') {
       const isReady = ready();
       response.writeHead(isReady ? 200 : 503, { 'content-type': 'text/plain' }).end(isReady ? 'ready\n' : 'not ready\n');

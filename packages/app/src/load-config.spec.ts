@@ -28,6 +28,8 @@ describe('loadConfig', () => {
     expect(config.hooks['post-add-node'].timeoutMs).to.equal(15_000);
     expect(config.delivery.schedule).to.deep.equal([5e3, 3e5, 18e5, 72e5, 18e6, 36e6, 504e5, 72e6, 864e5]);
     expect(config.delivery.retentionMs).to.equal(7 * 86_400_000);
+    expect(config.delivery.stallTimeoutMs).to.equal(300_000);
+    expect(config.storeTimeoutMs).to.equal(5_000);
     expect(config.log).to.deep.equal({ level: 'info', format: 'json' });
   });
 
@@ -94,6 +96,7 @@ describe('loadConfig', () => {
   it('refuses durations of zero where time must pass, and beyond 24 days', () => {
     expect(error(() => load({ CCX_HOOK_HOOKS_TIMEOUT: '0' }))).to.include('hooks.timeout');
     expect(error(() => load({ CCX_HOOK_DELIVERY_TIMEOUT: '0s' }))).to.include('delivery.timeout');
+    expect(error(() => load({ CCX_HOOK_STORE_TIMEOUT: '0s' }))).to.include('store.timeout');
     expect(error(() => load({ CCX_HOOK_HOOKS_PRE_ADD_NODE_TIMEOUT: '0ms' }))).to.include('hooks.pre-add-node.timeout');
     expect(error(() => load({ CCX_HOOK_HOOKS_BUDGET: '25d' }))).to.include('hooks.budget').and.include('24 days');
     expect(error(() => load({ CCX_HOOK_DELIVERY_SCHEDULE: '5s,30d' }))).to.include('delivery.schedule');

@@ -147,10 +147,12 @@ function toServiceConfig(get: (key: string) => unknown): ServiceConfig {
     credentials,
     readCredentials,
     storeUrl,
+    storeTimeoutMs: ms('store.timeout'),
     delivery: {
       timeoutMs: ms('delivery.timeout'),
       concurrency: ms('delivery.concurrency'),
       retentionMs: ms('delivery.retention'),
+      stallTimeoutMs: ms('delivery.stall_timeout'),
       schedule: get('delivery.schedule') as number[],
     },
     shutdownGraceMs: ms('shutdown.grace'),

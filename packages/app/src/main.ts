@@ -1,5 +1,5 @@
 import { type CliApp, type ConfigArguments, type OptionSpec, runCli } from '@ccx-hook/cli';
-import { openStore } from '@ccx-hook/delivery';
+import { defaultStoreOptions, openStore } from '@ccx-hook/delivery';
 import { configKeys, configSchema, flagName, serveDefaults } from './config-schema.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './create-logger.js';
@@ -63,7 +63,8 @@ const app: CliApp = {
   },
 
   openStore(args: ConfigArguments) {
-    return openStore(loadConfig({ ...args, env: process.env, defaults: serveDefaults }).storeUrl);
+    const config = loadConfig({ ...args, env: process.env, defaults: serveDefaults });
+    return openStore(config.storeUrl, { ...defaultStoreOptions, timeoutMs: config.storeTimeoutMs });
   },
 };
 

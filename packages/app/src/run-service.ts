@@ -1,15 +1,17 @@
 import { format } from 'node:util';
 import { setLogger } from '@grpc/grpc-js';
 import { AttemptHistory, DecisionLog, type RunningConsole, startConsole } from '@ccx-hook/console';
-import { Dispatcher, type NewDelivery, openStore } from '@ccx-hook/delivery';
+import { Dispatcher, type NewDelivery, openStore, StoreError } from '@ccx-hook/delivery';
 import { type AttemptObserver, CircuitBreaker, HookClient, type Logger } from '@ccx-hook/hook-client';
 import { ServerTls, startServer } from '@ccx-hook/server';
 import { ConfigError } from './errors.js';
 import type { ServiceConfig } from './service-config.js';
 import { startHttpEndpoints } from './http-endpoints.js';
+import { Liveness } from './liveness.js';
 import { Readiness } from './readiness.js';
 import { reloadCredentialsOnSighup } from './reload-credentials.js';
 import { ServiceMetrics } from './service-metrics.js';
+import { StoreFigures } from './store-figures.js';
 import { version } from './version.js';
 import { waitForStopSignal } from './wait-for-stop-signal.js';
 
@@ -30,10 +32,16 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
   // callback reports (the start error says it once); after that, they belong in the log.
   const quiet = () => {};
   setLogger({ error: quiet, info: quiet, debug: quiet });
-  const store = await openStore(config.storeUrl);
+  const store = await openStore(config.storeUrl, { timeoutMs: config.storeTimeoutMs, logger });
   const breaker = new CircuitBreaker(config.breaker);
   const endpoints = [...new Set(Object.values(config.hooks).flatMap((hook) => (hook.url ? [new URL(hook.url).origin] : [])))];
-  const metrics = new ServiceMetrics({ store, breaker, endpoints, logger });
+  const figures = new StoreFigures(store, logger);
+  const metrics = new ServiceMetrics({
+    figures: () => figures.latest,
+    lastProgressAt: () => dispatcher.lastProgressAt,
+    breaker,
+    endpoints,
+  });
   // The console's figures are kept only when it is on.
   const attemptHistory = config.console.address ? new AttemptHistory() : undefined;
   const decisions = config.console.address ? new DecisionLog(config.console.decisions) : undefined;
@@ -61,8 +69,13 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     leaseMs: Math.max(...postTimeouts) + 5_000,
     retentionMs: config.delivery.retentionMs,
   });
+  // Made before the server, started once everything listens; until then the store counts as usable.
+  let setServing = (_ready: boolean) => {};
+  const readiness = new Readiness(store, logger, (ready) => setServing(ready));
   const outbox = {
     async enqueue(delivery: NewDelivery) {
+      // While the store fails its checks, a post- call is refused at once instead of waiting out store.timeout.
+      if (!readiness.storeUsable) throw new StoreError('the store is unavailable (its readiness check fails)');
       const id = await store.enqueue(delivery);
       dispatcher.wake();
       return id;
@@ -89,14 +102,19 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
   const grpcLog = (...args: unknown[]) => logger.warn('grpc-js', { detail: format(...args) });
   setLogger({ error: grpcLog, info: grpcLog, debug: grpcLog });
   dispatcher.start();
-  const readiness = new Readiness(store, logger, (ready) => server.setServing(ready));
+  const liveness = new Liveness({ store, dispatcher, stallTimeoutMs: config.delivery.stallTimeoutMs, logger });
+  setServing = (ready) => server.setServing(ready);
   const stopEarly = async () => {
     await Promise.all([server.shutdown(0), dispatcher.stop(0)]);
     await store.close();
   };
   let http;
   try {
-    http = await startHttpEndpoints(config.httpAddress, { ready: () => readiness.ready, metrics: () => metrics.expose() });
+    http = await startHttpEndpoints(config.httpAddress, {
+      alive: () => liveness.alive,
+      ready: () => readiness.ready,
+      metrics: () => metrics.expose(),
+    });
   } catch (error) {
     await stopEarly();
     throw new Error(`cannot listen on ${config.httpAddress} (http.address): ${(error as Error).message}`);
@@ -120,6 +138,8 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     }
   }
   readiness.start();
+  liveness.start();
+  figures.start();
   const enabled = Object.entries(config.hooks).filter(([, hook]) => hook.url).map(([name]) => name);
   logger.info('ccx-hook-service listening', {
     version,
@@ -141,6 +161,8 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
   const signal = await stopSignal;
   logger.info('shutting down', { signal });
   readiness.stop();
+  liveness.stop();
+  figures.stop();
   stopReloading();
   // One grace period for both: calls in flight and attempts in flight finish side by side.
   await Promise.all([server.shutdown(config.shutdownGraceMs), dispatcher.stop(config.shutdownGraceMs)]);

@@ -25,10 +25,14 @@ export interface ServiceConfig {
   /** Reads `hooks.secret_file` and the TLS files again (SIGHUP); throws `ConfigError` naming the key. */
   readCredentials: () => Credentials;
   storeUrl: string;
+  /** `store.timeout`: the time limit of every store operation. */
+  storeTimeoutMs: number;
   delivery: {
     timeoutMs: number;
     concurrency: number;
     retentionMs: number;
+    /** `delivery.stall_timeout`: see `Liveness`. */
+    stallTimeoutMs: number;
     schedule: number[];
   };
   shutdownGraceMs: number;

@@ -1,21 +1,25 @@
-import type { DeliveryStore } from '@ccx-hook/delivery';
-import type { AttemptObserver, AttemptResult, CircuitBreaker, Logger } from '@ccx-hook/hook-client';
+import type { StoreStats } from '@ccx-hook/delivery';
+import type { AttemptObserver, AttemptResult, CircuitBreaker } from '@ccx-hook/hook-client';
 import type { CallObserver, CallOutcome } from '@ccx-hook/server';
+import { figuresCountLimit } from './store-figures.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** What `ServiceMetrics` reads when Prometheus scrapes. */
 export interface MetricsSources {
-  store: Pick<DeliveryStore, 'stats'>;
+  /** The store's figures as last read in the background (`StoreFigures`); undefined before the first read. */
+  figures: () => StoreStats | undefined;
+  /** When the dispatcher last made progress, ms since the epoch. */
+  lastProgressAt: () => number;
   breaker: Pick<CircuitBreaker, 'isOpen'>;
   /** The URL origins of the configured hooks: the circuits there are. */
   endpoints: readonly string[];
-  logger: Logger;
 }
 
 /**
  * The service's Prometheus metrics (DESIGN §10): calls by outcome and attempts by result as
- * they happen; deliveries by state, the oldest pending delivery and open circuits read at
- * each scrape; Node's process metrics. Every label has a small fixed set of values.
+ * they happen; deliveries by state and the oldest pending delivery from the store's figures in
+ * memory, open circuits and the dispatcher's progress at each scrape (none of which asks the
+ * store anything); Node's process metrics. Every label has a small fixed set of values.
  */
 export class ServiceMetrics implements AttemptObserver, CallObserver {
   readonly registry = new Registry();
@@ -25,6 +29,7 @@ export class ServiceMetrics implements AttemptObserver, CallObserver {
   private readonly deliveries: Gauge<'state'>;
   private readonly oldestPending: Gauge;
   private readonly circuitOpen: Gauge<'endpoint'>;
+  private readonly lastProgress: Gauge;
 
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
@@ -50,7 +55,7 @@ export class ServiceMetrics implements AttemptObserver, CallObserver {
     });
     this.deliveries = new Gauge({
       name: 'ccx_hook_deliveries',
-      help: 'post- hook deliveries in the store, by state (the same in every replica)',
+      help: `post- hook deliveries in the store, by state (the same in every replica), counted up to ${figuresCountLimit.toLocaleString('en')} each`,
       labelNames: ['state'],
       registers,
     });
@@ -65,6 +70,11 @@ export class ServiceMetrics implements AttemptObserver, CallObserver {
       labelNames: ['endpoint'],
       registers,
     });
+    this.lastProgress = new Gauge({
+      name: 'ccx_hook_dispatcher_last_progress_timestamp_seconds',
+      help: 'When the dispatcher last made progress (an attempt recorded, or nothing left due); /healthz fails after delivery.stall_timeout without',
+      registers,
+    });
   }
 
   called(hook: string, outcome: CallOutcome): void {
@@ -76,19 +86,15 @@ export class ServiceMetrics implements AttemptObserver, CallObserver {
     if (result !== 'aborted') this.attemptDuration.observe({ hook }, durationMs / 1000);
   }
 
-  /**
-   * The exposition in Prometheus text format, with the store's figures read now. When the
-   * store cannot be read, they keep their last values (readiness reports the store).
-   */
+  /** The exposition in Prometheus text format; the store's figures are the last ones read (they keep their values while it cannot be read). */
   async expose(): Promise<{ contentType: string; body: string }> {
-    const { store, breaker, endpoints, logger } = this.sources;
-    try {
-      const stats = await store.stats();
+    const { figures, lastProgressAt, breaker, endpoints } = this.sources;
+    const stats = figures();
+    if (stats) {
       for (const state of ['pending', 'delivered', 'dead'] as const) this.deliveries.set({ state }, stats[state]);
       this.oldestPending.set(stats.oldestPendingAgeMs / 1000);
-    } catch (error) {
-      logger.warn('metrics: cannot read the store', { error: (error as Error).message });
     }
+    this.lastProgress.set(lastProgressAt() / 1000);
     for (const endpoint of endpoints) this.circuitOpen.set({ endpoint }, breaker.isOpen(endpoint) ? 1 : 0);
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }

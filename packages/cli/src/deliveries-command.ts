@@ -144,9 +144,18 @@ async function progressBar() {
   return new cliProgress.SingleBar({ stream: process.stderr }, cliProgress.Presets.shades_classic);
 }
 
+const purgeBatch = 1000;
+
 async function purge(options: DeliveriesOptions, store: DeliveryStore, output: DeliveriesOutput): Promise<void> {
   if (options.deliveredBefore === undefined) throw new UsageError('usage: deliveries purge --delivered-before <age>, e.g. 7d');
-  const purged = await store.purgeDelivered(duration('delivered-before', options.deliveredBefore));
+  const olderThanMs = duration('delivered-before', options.deliveredBefore);
+  // In batches, so that a service running on the same store is never held up for long.
+  let purged = 0;
+  for (;;) {
+    const count = await store.purgeDelivered(olderThanMs, purgeBatch);
+    purged += count;
+    if (count < purgeBatch) break;
+  }
   output.stdout(`purged ${purged} delivered deliveries`);
 }
 

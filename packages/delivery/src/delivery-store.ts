@@ -1,3 +1,5 @@
+import { type Logger, silentLogger } from '@ccx-hook/hook-client';
+
 /** Where a delivery is in its life. */
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 
@@ -130,6 +132,23 @@ export interface BlockedCluster {
 /** `BlockedCluster.waiting` stops counting here, so that one huge queue costs a bounded read. */
 export const waitingCountLimit = 10_000;
 
+/** How every store is opened. */
+export interface StoreOptions {
+  /** Where a store reports what it repairs by itself (a restarted SQLite worker). */
+  logger: Logger;
+  /**
+   * Time limit of every store operation, in ms (DESIGN §5b: `store.timeout`): one that has no
+   * answer by then rejects with `StoreError`, and its connection (PostgreSQL) is given up.
+   */
+  timeoutMs: number;
+}
+
+/** `store.timeout`'s default, and a store that reports nothing (operator commands, tests). */
+export const defaultStoreOptions: StoreOptions = {
+  timeoutMs: 5_000,
+  logger: silentLogger,
+};
+
 /** What an operator's retry did to each id. */
 export type RetryResult = 'queued' | 'due-now' | 'not-found' | 'unchanged';
 
@@ -144,8 +163,15 @@ export type RetryResult = 'queued' | 'due-now' | 'not-found' | 'unchanged';
 export interface DeliveryStore {
   /** Durably stores a delivery and resolves with its id (or the first id for a repeated idempotency key). */
   enqueue(delivery: NewDelivery): Promise<string>;
-  /** Leases up to `limit` due queue heads for `leaseMs`, oldest due first. */
-  claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
+  /**
+   * Leases up to `limit` due queue heads for `leaseMs`, oldest due first. Every lease of the
+   * claim carries `token` (default: a new one), which must be unique per claim: a caller that
+   * never got the answer (it timed out, the connection ended) undoes the claim with
+   * `releaseClaims`, since the store may have made it all the same.
+   */
+  claim(limit: number, leaseMs: number, token?: string): Promise<ClaimedDelivery[]>;
+  /** Ends every lease that claims with these tokens made: their deliveries are due again at once. */
+  releaseClaims(tokens: readonly string[]): Promise<void>;
   /**
    * Appends the attempt to the history and applies its outcome, if `lease` still holds;
    * resolves false (and changes nothing) when it does not. Ends the lease.
@@ -172,14 +198,22 @@ export interface DeliveryStore {
   retry(ids: readonly string[]): Promise<RetryResult[]>;
   /** Queues up to `limit` dead deliveries matching the filter again (as `retry`); resolves with the count. */
   retryDead(filter: Omit<DeliveryFilter, 'status'>, limit: number): Promise<number>;
-  /** Deletes delivered deliveries (and their attempts) delivered more than `olderThanMs` ago; resolves with the count. */
-  purgeDelivered(olderThanMs: number): Promise<number>;
+  /**
+   * Deletes up to `limit` delivered deliveries (and their attempts) delivered more than
+   * `olderThanMs` ago, oldest first; resolves with the count (less than `limit`: nothing more to
+   * purge). Their idempotency keys are kept, for `purgeKeys` to delete.
+   */
+  purgeDelivered(olderThanMs: number, limit: number): Promise<number>;
+  /** Forgets up to `limit` idempotency keys of purged deliveries enqueued more than `olderThanMs` ago; resolves with the count. */
+  purgeKeys(olderThanMs: number, limit: number): Promise<number>;
   /**
    * Counts by status and the age of the oldest pending delivery. With `countLimit`, each status
    * is counted up to that many only (a count equal to it means at least that many), so that the
    * cost is bounded however large the store; without it, counts are exact (a scan of the index).
    */
   stats(countLimit?: number): Promise<StoreStats>;
+  /** False when the store broke in a way only a restart of the process can mend (liveness). */
+  alive(): boolean;
   /** Resolves when the store is reachable and can take writes now; rejects with `StoreError` otherwise (readiness). */
   check(): Promise<void>;
   /** Commits what is queued and closes the store. */

@@ -7,6 +7,7 @@ import { hostileReplies, startRawIntegrator } from '@ccx-hook/hostile-integrator
 import { type IncomingHook, type MockAnswer, type MockHooks, startMockHooks } from '@ccx-hook/mock-hooks';
 import type { Lease } from './delivery-store.js';
 import { Dispatcher, type DeliveryTarget } from './dispatcher.js';
+import { StoreError } from './errors.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -220,6 +221,27 @@ describe('Dispatcher', () => {
     expect((await store.get(second))!.status).to.equal('delivered');
     expect(await store.claim(10, 10_000)).to.deep.equal([], 'no lease was released under a pending record');
     expect(receiver.received).to.have.length(2);
+  });
+
+  it('keeps the lease of an attempt whose record the store refused, and records it again: one request in all', async () => {
+    receiver = await startMockHooks({ port: 0, respond: () => undefined });
+    // The real store, refusing the first two records (the store was down) and taking the third.
+    let refusals = 0;
+    const flaky = storeWith(store, {
+      recordAttempt: async (...args) => {
+        if (refusals++ < 2) throw new StoreError('store failed: Connection terminated unexpectedly');
+        return store.recordAttempt(...args);
+      },
+    });
+    dispatcher = dispatcherFor({ store: flaky, leaseMs: 600 });
+    const id = await enqueue('c1', 1);
+    dispatcher.start();
+    await until(() => refusals === 3, 5_000);
+    await until(() => errors.length === 1);
+    await sleep(50);
+    expect(await store.get(id)).to.include({ status: 'delivered', attempts: 1 });
+    expect(receiver.received, 'held through two lease lengths, never attempted again').to.have.length(1);
+    expect(errors[0]).to.match(/^cannot record a delivery attempt; trying again/);
   });
 
   it('extends the lease of an attempt that outlasts it, so no one else takes the delivery', async () => {

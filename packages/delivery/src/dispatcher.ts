@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type HookClient, HookError, type Logger } from '@ccx-hook/hook-client';
 import type { AttemptOutcome, ClaimedDelivery, DeliveryStore, Lease, NewAttempt } from './delivery-store.js';
 import { nextAttemptDelay } from './next-attempt-delay.js';
@@ -32,7 +33,16 @@ export interface DispatcherOptions {
   retentionMs?: number;
 }
 
+/** Housekeeping: the first purge this long after start, then one every `purgeEveryMs`. */
+const firstPurgeMs = 10_000;
 const purgeEveryMs = 60_000;
+/** Rows a purge deletes in one store operation, and the pause between two, so that claims and enqueues go between. */
+const purgeBatch = 500;
+const purgePauseMs = 50;
+/** How soon an attempt whose record failed (the store is down) is recorded again, its lease kept meanwhile. */
+const recordRetryMs = 1_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Delivers queued post- hooks: leases due queue heads, POSTs each with the delivery id as
@@ -50,8 +60,11 @@ export class Dispatcher {
    * attempt at once instead of waiting for a claim (a round trip to PostgreSQL).
    */
   private waiting: ClaimedDelivery[] = [];
-  /** Outcomes being recorded: an attempt's slot is free once its request is over, before its record commits. */
-  private readonly recording = new Set<Promise<void>>();
+  /**
+   * Outcomes being recorded, by delivery id: an attempt's slot is free once its request is over,
+   * before its record commits. Their leases are extended until it does.
+   */
+  private readonly recording = new Map<string, Promise<void>>();
   private readonly pollIntervalMs: number;
   private running = false;
   private claiming: Promise<void> | undefined;
@@ -61,18 +74,34 @@ export class Dispatcher {
   private wakeScheduled = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  private lastPurge = 0;
+  /** Claims that failed, by token, with when: see `undoLostClaims`. */
+  private readonly lostClaims = new Map<string, number>();
+  /** An extension in flight: the next one waits for it instead of piling up on a slow store. */
+  private extending = false;
+  private purgeTimer: NodeJS.Timeout | undefined;
+  private purging: Promise<void> | undefined;
+  private progressAt = Date.now();
   private idle: (() => void) | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
   }
 
-  /** Starts polling the store. */
+  /** Starts polling the store, and purging it on a timer of its own. */
   start(): void {
     this.running = true;
     this.heartbeat = setInterval(() => void this.extendLeases(), this.options.leaseMs / 3);
+    this.purgeTimer = setTimeout(() => this.purge(), firstPurgeMs);
     this.wake();
+  }
+
+  /**
+   * When the dispatcher last made progress (ms since the epoch): an attempt recorded, a claim
+   * that left nothing due behind, or a store that did not answer (its outage is readiness's
+   * business, not a stall of the dispatcher's).
+   */
+  get lastProgressAt(): number {
+    return this.progressAt;
   }
 
   /** Looks for due deliveries now (after an enqueue) instead of at the next poll. */
@@ -94,7 +123,8 @@ export class Dispatcher {
     this.running = false;
     clearTimeout(this.pollTimer);
     clearInterval(this.heartbeat);
-    await this.claiming;
+    clearTimeout(this.purgeTimer);
+    await Promise.all([this.claiming, this.purging]);
     if (this.inFlight.size > 0) {
       const drained = new Promise<void>((resolve) => (this.idle = resolve));
       const timer = setTimeout(() => {
@@ -103,15 +133,20 @@ export class Dispatcher {
       await drained;
       clearTimeout(timer);
     }
-    // A lease is released only once its outcome is recorded or refused, never under a pending record.
-    await Promise.all(this.recording);
+    // A lease is released only once its outcome is recorded or refused, never under a pending
+    // record; one whose record the store did not take is released too, and attempted again.
+    await Promise.all(this.recording.values());
     if (this.held.size > 0) {
       const leases = [...this.held.values()];
       this.held.clear();
-      await this.options.store.release(leases).catch((error: unknown) =>
-        this.options.logger.error('cannot release leases', { count: leases.length, error: (error as Error).message }),
-      );
+      await this.release(leases);
     }
+  }
+
+  private async release(leases: Lease[]): Promise<void> {
+    await this.options.store.release(leases).catch((error: unknown) =>
+      this.options.logger.error('cannot release leases', { count: leases.length, error: (error as Error).message }),
+    );
   }
 
   private poll(): void {
@@ -122,29 +157,77 @@ export class Dispatcher {
     }
     this.wokenWhileClaiming = false;
     clearTimeout(this.pollTimer);
-    this.claiming = this.claimAndPurge().finally(() => {
+    this.claiming = this.claim().finally(() => {
       this.claiming = undefined;
       if (this.running) this.pollTimer = setTimeout(() => this.poll(), this.wokenWhileClaiming ? 0 : this.pollIntervalMs);
     });
   }
 
-  private async claimAndPurge(): Promise<void> {
+  private async claim(): Promise<void> {
     const { store, logger, concurrency, leaseMs } = this.options;
+    const token = randomUUID();
     try {
+      await this.undoLostClaims();
       const wanted = 2 * concurrency - this.inFlight.size - this.waiting.length;
       if (wanted > 0) {
-        const batch = await store.claim(wanted, leaseMs);
+        const batch = await store.claim(wanted, leaseMs, token).catch((error: unknown) => {
+          this.lostClaims.set(token, Date.now());
+          throw error;
+        });
+        if (batch.length < wanted) this.progressAt = Date.now();
         for (const delivery of batch) this.held.set(delivery.id, delivery.lease);
         this.waiting.push(...batch);
         this.startWaiting();
       }
-      if (Date.now() - this.lastPurge >= purgeEveryMs) {
-        this.lastPurge = Date.now();
-        const purged = await store.purgeDelivered(this.options.retentionMs ?? 7 * 86_400_000);
-        if (purged > 0) logger.info('purged delivered deliveries', { count: purged });
-      }
     } catch (error) {
+      this.progressAt = Date.now();
       logger.error('dispatcher cannot read the store', { error: (error as Error).message });
+    }
+  }
+
+  /**
+   * A claim whose answer never came may have been made all the same (a query that timed out
+   * here can still run on the server): its leases would hold its deliveries until they expire.
+   * So each is undone, again at every poll until its leases would have expired anyway, since
+   * the lost query may arrive late.
+   */
+  private async undoLostClaims(): Promise<void> {
+    if (this.lostClaims.size === 0) return;
+    await this.options.store.releaseClaims([...this.lostClaims.keys()]);
+    for (const [token, lostAt] of this.lostClaims) {
+      if (Date.now() - lostAt > this.options.leaseMs) this.lostClaims.delete(token);
+    }
+  }
+
+  /**
+   * Deletes delivered rows past retention in small batches with pauses between them, so that
+   * no claim or enqueue waits behind a large purge; then schedules the next purge.
+   */
+  private purge(): void {
+    const { store, logger } = this.options;
+    const retentionMs = this.options.retentionMs ?? 7 * 86_400_000;
+    this.purging = (async () => {
+      try {
+        const purged = await this.inBatches((limit) => store.purgeDelivered(retentionMs, limit));
+        if (purged > 0) logger.info('purged delivered deliveries', { count: purged });
+        await this.inBatches((limit) => store.purgeKeys(retentionMs, limit));
+      } catch (error) {
+        logger.warn('cannot purge delivered deliveries', { error: (error as Error).message });
+      }
+    })().finally(() => {
+      this.purging = undefined;
+      if (this.running) this.purgeTimer = setTimeout(() => this.purge(), purgeEveryMs);
+    });
+  }
+
+  /** Runs `step` with `purgeBatch` until it deletes fewer (or the dispatcher stops), pausing between; resolves with the total. */
+  private async inBatches(step: (limit: number) => Promise<number>): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const count = await step(purgeBatch);
+      total += count;
+      if (count < purgeBatch || !this.running) return total;
+      await sleep(purgePauseMs);
     }
   }
 
@@ -164,7 +247,10 @@ export class Dispatcher {
       const result = await this.send(delivery, attempt, controller.signal, meta);
       if (result) this.settle(delivery, result);
     } catch (error) {
+      // Nothing to record: the delivery is due again at once, not when its lease runs out.
       this.options.logger.error('delivery attempt failed unexpectedly', { ...meta, error: (error as Error).message });
+      this.held.delete(delivery.id);
+      void this.release([delivery.lease]);
     } finally {
       this.inFlight.delete(delivery.id);
       this.startWaiting();
@@ -221,41 +307,53 @@ export class Dispatcher {
    * Records an attempt's outcome and logs it, in the background: the attempt's slot is free
    * for the next claim meanwhile. stop() waits for these before it releases leases.
    */
-  private settle(delivery: ClaimedDelivery, { attempt, outcome, meta, disabled }: Settled): void {
-    const { logger } = this.options;
-    const recorded = this.record(delivery, attempt, outcome, meta).then(
-      (applied) => {
-        if (applied) {
-          if (disabled) logger.error('delivery dead: its hook is disabled', meta);
-          else if (outcome.status === 'delivered') logger.info('delivery delivered', meta);
-          else if (outcome.status === 'dead') logger.error('delivery dead after its last attempt', meta);
-          else logger.warn('delivery attempt failed', meta);
-        }
-        // A delivered or dead head made the next delivery of its cluster due.
-        this.wake();
-      },
-      (error: unknown) => logger.error('delivery attempt failed unexpectedly', { ...meta, error: (error as Error).message }),
-    );
-    this.recording.add(recorded);
-    void recorded.finally(() => this.recording.delete(recorded));
-  }
-
-  /** Records under the lease; false (and a warning) when the lease was lost to another dispatcher. */
-  private async record(delivery: ClaimedDelivery, attempt: NewAttempt, outcome: AttemptOutcome, meta: Record<string, unknown>) {
-    const applied = await this.options.store.recordAttempt(delivery.lease, attempt, outcome);
-    this.held.delete(delivery.id);
-    if (!applied) this.options.logger.warn('delivery attempt not recorded: its lease was taken over', meta);
-    return applied;
+  private settle(delivery: ClaimedDelivery, settled: Settled): void {
+    const recorded = this.record(delivery, settled).finally(() => this.recording.delete(delivery.id));
+    this.recording.set(delivery.id, recorded);
   }
 
   /**
-   * Keeps the leases of running and waiting attempts alive; an attempt whose lease was lost is
-   * aborted, or not made.
+   * Records under the lease, keeping it (extended) and trying again while the store does not
+   * take the record, so that a store outage costs no second attempt; gives up when the lease is
+   * lost or the dispatcher stops (which releases it). Logs the outcome; a lease lost to another
+   * dispatcher is a warning.
+   */
+  private async record(delivery: ClaimedDelivery, { attempt, outcome, meta, disabled }: Settled): Promise<void> {
+    const { store, logger } = this.options;
+    for (let tries = 1; ; tries++) {
+      let applied: boolean;
+      try {
+        applied = await store.recordAttempt(delivery.lease, attempt, outcome);
+      } catch (error) {
+        if (tries === 1) logger.error('cannot record a delivery attempt; trying again while its lease holds', { ...meta, error: (error as Error).message });
+        if (!this.running || !this.held.has(delivery.id)) return;
+        await sleep(recordRetryMs);
+        if (!this.running || !this.held.has(delivery.id)) return;
+        continue;
+      }
+      this.held.delete(delivery.id);
+      this.progressAt = Date.now();
+      if (!applied) logger.warn('delivery attempt not recorded: its lease was taken over', meta);
+      else if (disabled) logger.error('delivery dead: its hook is disabled', meta);
+      else if (outcome.status === 'delivered') logger.info('delivery delivered', meta);
+      else if (outcome.status === 'dead') logger.error('delivery dead after its last attempt', meta);
+      else logger.warn('delivery attempt failed', meta);
+      // A delivered or dead head made the next delivery of its cluster due.
+      this.wake();
+      return;
+    }
+  }
+
+  /**
+   * Keeps the leases of running, waiting and recording attempts alive, one extension at a
+   * time; an attempt whose lease was lost is aborted, or not made.
    */
   private async extendLeases(): Promise<void> {
-    const ids = [...this.inFlight.keys(), ...this.waiting.map((delivery) => delivery.id)];
+    if (this.extending) return;
+    const ids = [...this.inFlight.keys(), ...this.waiting.map((delivery) => delivery.id), ...this.recording.keys()];
     const leases = ids.map((id) => this.held.get(id)).filter((lease) => lease !== undefined);
     if (leases.length === 0) return;
+    this.extending = true;
     try {
       const lost = await this.options.store.extend(leases, this.options.leaseMs);
       for (const lease of lost) {
@@ -266,6 +364,8 @@ export class Dispatcher {
       }
     } catch (error) {
       this.options.logger.error('cannot extend delivery leases', { error: (error as Error).message });
+    } finally {
+      this.extending = false;
     }
   }
 }

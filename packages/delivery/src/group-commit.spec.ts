@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { StoreError } from './errors.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, type GroupCommitLimits } from './group-commit.js';
+
+const roomy: GroupCommitLimits<number> = { timeoutMs: 10_000, maxItems: 100, maxBytes: Infinity, sizeOf: () => 0 };
 
 describe('GroupCommit', () => {
   it('commits what arrives in one turn together, and what arrives during a commit as the next group', async () => {
@@ -10,7 +12,7 @@ describe('GroupCommit', () => {
       groups.push(items);
       if (groups.length === 1) await new Promise<void>((resolve) => (release = resolve));
       return items.map((item) => `id-${item}`);
-    });
+    }, roomy);
     const first = [1, 2, 3].map((n) => commits.add(n));
     await new Promise((resolve) => setImmediate(resolve));
     const second = [4, 5].map((n) => commits.add(n));
@@ -29,10 +31,51 @@ describe('GroupCommit', () => {
       calls++;
       if (calls === 1) throw new Error('disk full');
       return items;
-    });
+    }, roomy);
     const failed = await Promise.allSettled([commits.add(1), commits.add(2)]);
     expect(failed.map((result) => result.status)).to.deep.equal(['rejected', 'rejected']);
     expect((failed[0] as PromiseRejectedResult).reason).to.be.instanceOf(StoreError);
     expect(await commits.add(3)).to.equal(3);
+  });
+
+  it('refuses at once past its bounds in items and bytes, and takes items again once they are committed', async () => {
+    let release: () => void = () => undefined;
+    const commits = new GroupCommit<number, number>(async (items) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      return items;
+    }, { timeoutMs: 10_000, maxItems: 3, maxBytes: 10, sizeOf: (item) => item });
+    const taken = [commits.add(1), commits.add(2)];
+    const tooBig = await commits.add(8).catch((error: unknown) => error);
+    expect(tooBig).to.be.instanceOf(StoreError);
+    expect(String(tooBig)).to.match(/2 waiting for the store already/);
+    taken.push(commits.add(3));
+    expect(await commits.add(1).catch((error: unknown) => error), 'the fourth item').to.be.instanceOf(StoreError);
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    expect(await Promise.all(taken)).to.deep.equal([1, 2, 3]);
+    const next = commits.add(4);
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    expect(await next).to.equal(4);
+  });
+
+  it('rejects an item the store has not committed within the time limit, and drops it if its group has not started', async () => {
+    const groups: number[][] = [];
+    let release: () => void = () => undefined;
+    const commits = new GroupCommit<number, number>(async (items) => {
+      groups.push(items);
+      await new Promise<void>((resolve) => (release = resolve));
+      return items;
+    }, { ...roomy, timeoutMs: 50 });
+    const hung = commits.add(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const behind = commits.add(2);
+    const started = Date.now();
+    const failures = await Promise.allSettled([hung, behind]);
+    expect(Date.now() - started).to.be.below(1_000);
+    for (const failure of failures) expect((failure as PromiseRejectedResult).reason).to.be.instanceOf(StoreError).and.match(/did not answer within 50 ms/);
+    release();
+    await commits.drain();
+    expect(groups, 'the item that timed out while gathering is never committed').to.deep.equal([[1]]);
   });
 });

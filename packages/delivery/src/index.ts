@@ -14,9 +14,10 @@ export type {
   NewAttempt,
   NewDelivery,
   RetryResult,
+  StoreOptions,
   StoreStats,
 } from './delivery-store.js';
-export { waitingCountLimit } from './delivery-store.js';
+export { defaultStoreOptions, waitingCountLimit } from './delivery-store.js';
 export { Dispatcher, type DispatcherOptions, type DeliveryTarget } from './dispatcher.js';
 export { StoreError, StoreUrlError } from './errors.js';
 export { openStore } from './open-store.js';

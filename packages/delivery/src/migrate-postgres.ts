@@ -7,9 +7,9 @@ const migrationLock = 0x0cc0_400c;
 /**
  * Applies the migrations that have not run yet, each in its own transaction. A session
  * advisory lock makes replicas that start at once take turns: the second finds the work done.
+ * `client` is the caller's, connected, with an `'error'` listener of its own.
  */
-export async function migratePostgres(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
+export async function migratePostgres(client: pg.Client): Promise<void> {
   try {
     await client.query('SELECT pg_advisory_lock($1)', [migrationLock]);
     await client.query(
@@ -34,6 +34,5 @@ export async function migratePostgres(pool: pg.Pool): Promise<void> {
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [migrationLock]).catch(() => undefined);
-    client.release();
   }
 }

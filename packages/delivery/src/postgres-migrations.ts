@@ -1,6 +1,14 @@
 /**
  * The PostgreSQL schema as versioned steps, applied in order by `migratePostgres`; the
  * `ccx_hook_migrations` table records which have run. Never edit a step once released: add one.
+ *
+ * Expand, then contract (DESIGN §5b): during a rolling upgrade the previous release's replicas
+ * run on the new schema, so a step never drops, renames or retypes what the previous release
+ * reads or writes, and never adds a NOT NULL column without a default. Removals come one
+ * release later, once no replica uses them. `postgres-store.spec.ts` runs every query of the
+ * previous release (`testing/schema-3-queries.ts`, captured from its store suite) against the
+ * new schema; a release that changes the schema captures its own for the next one.
+ * (Step 3 predates the rule: it dropped two columns of the first release.)
  */
 export const postgresMigrations: readonly string[] = [
   // ready_at is set on the oldest pending delivery of each cluster only (its queue head: when
@@ -57,4 +65,14 @@ export const postgresMigrations: readonly string[] = [
      SELECT cluster_id, id, seq, ready_at, lease_token FROM ccx_hook_deliveries WHERE ready_at IS NOT NULL;
    DROP INDEX ccx_hook_deliveries_ready;
    ALTER TABLE ccx_hook_deliveries DROP COLUMN ready_at, DROP COLUMN lease_token;`,
+  // Idempotency keys outlive the delivered rows an operator purges early (DESIGN §5b): a
+  // purge moves them here, and housekeeping forgets them after delivery.retention.
+  `CREATE TABLE ccx_hook_idempotency_keys (
+     hook text NOT NULL,
+     idempotency_key text NOT NULL,
+     delivery_id text NOT NULL,
+     created_at timestamptz NOT NULL,
+     PRIMARY KEY (hook, idempotency_key)
+   );
+   CREATE INDEX ccx_hook_idempotency_keys_created ON ccx_hook_idempotency_keys (created_at);`,
 ];

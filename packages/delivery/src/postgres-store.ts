@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { newWebhookId } from '@ccx-hook/hook-client';
 import type {
@@ -16,12 +17,14 @@ import type {
   NewAttempt,
   NewDelivery,
   RetryResult,
+  StoreOptions,
   StoreStats,
 } from './delivery-store.js';
-import { waitingCountLimit } from './delivery-store.js';
+import { defaultStoreOptions, waitingCountLimit } from './delivery-store.js';
 import { StoreError } from './errors.js';
-import { GroupCommit } from './group-commit.js';
+import { attemptLimits, deliveryLimits, GroupCommit } from './group-commit.js';
 import { migratePostgres } from './migrate-postgres.js';
+import { runTransaction } from './run-transaction.js';
 import { type AttemptRow, type DeliveryRow, rowMappers } from './store-rows.js';
 
 
@@ -38,7 +41,6 @@ const headLocks = (param: string) =>
   `SELECT cluster_id FROM ccx_hook_queue_heads WHERE cluster_id = ANY(${param}::text[]) ORDER BY cluster_id FOR UPDATE`;
 /** The leases of `$1` (delivery ids), `$2` (cluster ids) and `$3` (tokens) whose queue head holds them. */
 const heldLeases = `(cluster_id, delivery_id, lease_token) IN (SELECT * FROM unnest($2::text[], $1::text[], $3::text[]))`;
-const purgeBatch = 1000;
 
 /**
  * A group of attempt records inside a transaction that holds the locks of the clusters it
@@ -113,27 +115,45 @@ async function recordAll(client: pg.PoolClient, group: readonly LeasedAttempt[])
  * replicas never make two heads. Enqueues are committed in groups. Open it with `PostgresStore.open`.
  */
 export class PostgresStore implements DeliveryStore {
-  private readonly groups = new GroupCommit<NewDelivery, string>((group) => this.insert(group));
+  private readonly groups: GroupCommit<NewDelivery, string>;
   /** Attempts end side by side (16 in flight by default): their records share commits too. */
-  private readonly records = new GroupCommit<LeasedAttempt, boolean>((group) => this.recordGroup(group), 'attempt');
+  private readonly records: GroupCommit<LeasedAttempt, boolean>;
   private closed = false;
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly timeoutMs: number,
+  ) {
+    this.groups = new GroupCommit((group) => this.insert(group), deliveryLimits(timeoutMs));
+    this.records = new GroupCommit((group) => this.recordGroup(group), attemptLimits(timeoutMs), 'attempt');
+  }
 
-  /** Connects and applies pending migrations. Rejects with `StoreError` when the database cannot be used. */
-  static async open(url: string): Promise<PostgresStore> {
+  /**
+   * Connects and applies pending migrations. Every operation afterwards has `timeoutMs` in all
+   * (connecting included), enforced here, since a server that cannot be reached enforces
+   * nothing. Rejects with `StoreError` when the database cannot be used.
+   */
+  static async open(url: string, { timeoutMs }: StoreOptions = defaultStoreOptions): Promise<PostgresStore> {
     // The driver is loaded only when PostgreSQL is used: an SQLite service starts without it.
     const { default: driver } = await import('pg');
-    const pool = new driver.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, statement_timeout: 30_000 });
+    // Keep-alive notices a peer that is gone while nothing is asked of it.
+    const connection = { connectionString: url, keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: timeoutMs };
+    const migrations = new driver.Client(connection);
+    migrations.on('error', () => undefined);
+    try {
+      await migrations.connect();
+      await migratePostgres(migrations);
+    } catch (error) {
+      throw new StoreError(`cannot open PostgreSQL store: ${(error as Error).message}`, { cause: error });
+    } finally {
+      await migrations.end().catch(() => undefined);
+    }
+    // query_timeout is the client's own limit (statement_timeout needs a server that answers);
+    // a query that runs out of it gives its connection up.
+    const pool = new driver.Pool({ ...connection, max: 10, query_timeout: timeoutMs, statement_timeout: timeoutMs });
     // An idle connection that breaks (database restart) must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
-    try {
-      await migratePostgres(pool);
-    } catch (error) {
-      await pool.end();
-      throw new StoreError(`cannot open PostgreSQL store: ${(error as Error).message}`, { cause: error });
-    }
-    return new PostgresStore(pool);
+    return new PostgresStore(pool, timeoutMs);
   }
 
   enqueue(delivery: NewDelivery): Promise<string> {
@@ -153,8 +173,10 @@ export class PostgresStore implements DeliveryStore {
       const keyOf = (delivery: NewDelivery) => `${delivery.hook}\u0000${delivery.idempotencyKey}`;
       if (keyed.length > 0) {
         const { rows } = await client.query<{ hook: string; idempotency_key: string; id: string }>(
-          `SELECT hook, idempotency_key, id FROM ccx_hook_deliveries
-           WHERE (hook, idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+          `WITH wanted AS (SELECT * FROM unnest($1::text[], $2::text[]) AS w(hook, idempotency_key))
+           SELECT hook, idempotency_key, id FROM ccx_hook_deliveries WHERE (hook, idempotency_key) IN (SELECT * FROM wanted)
+           UNION ALL
+           SELECT hook, idempotency_key, delivery_id FROM ccx_hook_idempotency_keys WHERE (hook, idempotency_key) IN (SELECT * FROM wanted)`,
           [keyed.map((d) => d.hook), keyed.map((d) => d.idempotencyKey)],
         );
         for (const row of rows) ids.set(`${row.hook}\u0000${row.idempotency_key}`, row.id);
@@ -196,10 +218,10 @@ export class PostgresStore implements DeliveryStore {
     });
   }
 
-  async claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  async claim(limit: number, leaseMs: number, token = randomUUID()): Promise<ClaimedDelivery[]> {
     const { rows } = await this.query<Row & { lease_token: string }>(
       `WITH claimed AS (
-         UPDATE ccx_hook_queue_heads AS h SET lease_token = gen_random_uuid()::text, ready_at = now() + ${ms('$2')}
+         UPDATE ccx_hook_queue_heads AS h SET lease_token = $3, ready_at = now() + ${ms('$2')}
          FROM (SELECT cluster_id, ready_at, seq FROM ccx_hook_queue_heads WHERE ready_at <= now()
                ORDER BY ready_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED) AS due
          WHERE h.cluster_id = due.cluster_id
@@ -207,7 +229,7 @@ export class PostgresStore implements DeliveryStore {
        )
        SELECT d.*, claimed.lease_token FROM claimed JOIN ccx_hook_deliveries d ON d.id = claimed.delivery_id
        ORDER BY claimed.due_at, claimed.seq`,
-      [limit, leaseMs],
+      [limit, leaseMs, token],
     );
     // Object.assign: in Node 20 `{ ...o, key }` costs a hidden class per object (µs a key).
     return rows.map((row) => Object.assign(toDelivery(row), {
@@ -252,6 +274,11 @@ export class PostgresStore implements DeliveryStore {
     );
     const held = new Set(rows.map((row) => row.delivery_id));
     return leases.filter((lease) => !held.has(lease.deliveryId));
+  }
+
+  async releaseClaims(tokens: readonly string[]): Promise<void> {
+    // The heads are one row per cluster with pending deliveries: a small table to scan, and rarely.
+    await this.query('UPDATE ccx_hook_queue_heads SET ready_at = now(), lease_token = NULL WHERE lease_token = ANY($1::text[])', [tokens]);
   }
 
   async release(leases: readonly Lease[]): Promise<void> {
@@ -340,19 +367,32 @@ export class PostgresStore implements DeliveryStore {
     });
   }
 
-  async purgeDelivered(olderThanMs: number): Promise<number> {
-    let purged = 0;
-    // In batches, so that no single transaction holds many locks or a long snapshot.
-    for (;;) {
-      const { rowCount } = await this.query(
-        `DELETE FROM ccx_hook_deliveries WHERE id IN
+  async purgeDelivered(olderThanMs: number, limit: number): Promise<number> {
+    const { rows } = await this.query<{ n: number }>(
+      `WITH purged AS (
+         DELETE FROM ccx_hook_deliveries WHERE id IN
            (SELECT id FROM ccx_hook_deliveries WHERE status = 'delivered' AND updated_at < now() - ${ms('$1')}
-            ORDER BY seq LIMIT ${purgeBatch})`,
-        [olderThanMs],
-      );
-      purged += rowCount ?? 0;
-      if ((rowCount ?? 0) < purgeBatch) return purged;
-    }
+            ORDER BY seq LIMIT $2)
+         RETURNING hook, idempotency_key, id, created_at
+       ),
+       kept AS (
+         INSERT INTO ccx_hook_idempotency_keys (hook, idempotency_key, delivery_id, created_at)
+         SELECT hook, idempotency_key, id, created_at FROM purged WHERE idempotency_key IS NOT NULL
+         ON CONFLICT DO NOTHING
+       )
+       SELECT count(*)::int AS n FROM purged`,
+      [olderThanMs, limit],
+    );
+    return rows[0]!.n;
+  }
+
+  async purgeKeys(olderThanMs: number, limit: number): Promise<number> {
+    const { rowCount } = await this.query(
+      `DELETE FROM ccx_hook_idempotency_keys WHERE (hook, idempotency_key) IN
+         (SELECT hook, idempotency_key FROM ccx_hook_idempotency_keys WHERE created_at < now() - ${ms('$1')} LIMIT $2)`,
+      [olderThanMs, limit],
+    );
+    return rowCount ?? 0;
   }
 
   async stats(countLimit?: number): Promise<StoreStats> {
@@ -372,10 +412,15 @@ export class PostgresStore implements DeliveryStore {
     return { ...counts, oldestPendingAgeMs: Math.round(oldest[0]?.age ?? 0) };
   }
 
+  /** Always true: a lost connection is replaced by the pool, with no restart. */
+  alive(): boolean {
+    return true;
+  }
+
   async check(): Promise<void> {
-    // A standby (read-only) database answers queries but cannot take a delivery.
-    const { rows } = await this.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery');
-    if (rows[0]?.recovery) throw new StoreError('the database is read-only (a standby)');
+    // A write that changes nothing: a standby, or a database set read-only
+    // (default_transaction_read_only), answers reads but refuses it, as it would refuse a delivery.
+    await this.query('UPDATE ccx_hook_migrations SET version = version WHERE false');
   }
 
   async close(): Promise<void> {
@@ -394,25 +439,9 @@ export class PostgresStore implements DeliveryStore {
     }
   }
 
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    if (this.pool.ending) throw new StoreError('store is closed');
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw new StoreError(`store failed: ${(error as Error).message}`, { cause: error });
-    }
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      client.release();
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release();
-      throw error instanceof StoreError ? error : new StoreError(`store failed: ${(error as Error).message}`, { cause: error });
-    }
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (this.pool.ending) return Promise.reject(new StoreError('store is closed'));
+    return runTransaction(this.pool, this.timeoutMs, work);
   }
 }
 

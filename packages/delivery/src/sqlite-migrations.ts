@@ -64,4 +64,14 @@ export const sqliteMigrations: readonly string[] = [
   // in it, so the hot path (enqueue, attempts) never writes to it. status leads so that the
   // planner, which has no statistics, prefers it to deliveries_status for that range.
   `CREATE INDEX deliveries_dead_updated ON deliveries (status, updated_at) WHERE status = 'dead';`,
+  // Version 4: idempotency keys outlive the delivered rows an operator purges early (DESIGN
+  // §5b): a purge moves them here, and housekeeping forgets them after delivery.retention.
+  `CREATE TABLE idempotency_keys (
+     hook TEXT NOT NULL,
+     idempotency_key TEXT NOT NULL,
+     delivery_id TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (hook, idempotency_key)
+   );
+   CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);`,
 ];

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -27,7 +26,6 @@ import { type AttemptRow, type DeliveryRow, rowMappers } from './store-rows.js';
 type Row = DeliveryRow<number> & { ready_at: number | null; lease_token: string | null };
 const { toDelivery, toAttempt, toPage } = rowMappers((time: number) => time);
 
-const purgeBatch = 1000;
 
 /**
  * The SQLite outbox, synchronous: it runs inside the store's worker thread (`SqliteStore`),
@@ -37,26 +35,37 @@ const purgeBatch = 1000;
  */
 export class SqliteOutbox {
   private readonly db: Database.Database;
-  private readonly inode: { dev: number; ino: number };
+  /** The identity of the file opened, which must stay the file at `path`. */
+  readonly inode: { dev: number; ino: number };
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(private readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
+  /** Creates the file at `path` when it is missing; given `expected` (a restart), opens only that file. */
+  constructor(
+    private readonly path: string,
+    expected?: { dev: number; ino: number },
+  ) {
+    if (expected) {
+      this.inode = expected;
+      this.checkFile();
+    } else {
+      mkdirSync(dirname(path), { recursive: true });
+    }
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     const { dev, ino } = statSync(path);
-    this.inode = { dev, ino };
+    this.inode ??= { dev, ino };
   }
 
   /** Stores the group in one transaction; each delivery comes with its new id (used unless its idempotency key is known). */
   enqueue(batch: Array<NewDelivery & { id: string }>): string[] {
     this.checkFile();
     const now = Date.now();
-    const byKey = this.db.prepare<[string, string], { id: string }>(
-      'SELECT id FROM deliveries WHERE hook = ? AND idempotency_key = ?',
+    const byKey = this.db.prepare<[string, string, string, string], { id: string }>(
+      `SELECT id FROM deliveries WHERE hook = ? AND idempotency_key = ?
+       UNION ALL SELECT delivery_id FROM idempotency_keys WHERE hook = ? AND idempotency_key = ?`,
     );
     const insert = this.db.prepare(
       `INSERT INTO deliveries (id, hook, cluster_id, payload, idempotency_key, status, next_attempt_at, ready_at, created_at, updated_at)
@@ -64,7 +73,7 @@ export class SqliteOutbox {
     );
     return this.db.transaction(() =>
       batch.map(({ id, hook, clusterId, payload, idempotencyKey }) => {
-        const existing = idempotencyKey ? byKey.get(hook, idempotencyKey) : undefined;
+        const existing = idempotencyKey ? byKey.get(hook, idempotencyKey, hook, idempotencyKey) : undefined;
         if (existing) return existing.id;
         const readyAt = this.hasPending(clusterId) ? null : now;
         insert.run(id, hook, clusterId, payload, idempotencyKey ?? null, now, readyAt, now, now);
@@ -73,7 +82,7 @@ export class SqliteOutbox {
     ).immediate();
   }
 
-  claim(limit: number, leaseMs: number): ClaimedDelivery[] {
+  claim(limit: number, leaseMs: number, token: string): ClaimedDelivery[] {
     this.checkFile();
     const now = Date.now();
     const heads = this.statement('SELECT * FROM deliveries WHERE ready_at IS NOT NULL AND ready_at <= ? ORDER BY ready_at, seq LIMIT ?');
@@ -81,7 +90,6 @@ export class SqliteOutbox {
     return this.withoutSync(() =>
       this.db.transaction(() =>
         (heads.all(now, limit) as Row[]).map((row) => {
-          const token = randomUUID();
           lease.run(token, now + leaseMs, row.seq);
           // Object.assign: in Node 20 `{ ...o, key }` costs a hidden class per object (µs a key).
           return Object.assign(toDelivery(row), { lease: { deliveryId: row.id, clusterId: row.cluster_id, token } });
@@ -123,6 +131,18 @@ export class SqliteOutbox {
     );
     return this.withoutSync(() =>
       this.db.transaction(() => leases.filter((lease) => update.run(now + leaseMs, lease.deliveryId, lease.token).changes === 0)).immediate(),
+    );
+  }
+
+  releaseClaims(tokens: string[]): void {
+    this.checkFile();
+    const now = Date.now();
+    // Through the index of heads (ready_at set): the backlog is not read.
+    const update = this.statement('UPDATE deliveries SET ready_at = ?, lease_token = NULL WHERE ready_at IS NOT NULL AND lease_token = ?');
+    this.withoutSync(() =>
+      this.db.transaction(() => {
+        for (const token of tokens) update.run(now, token);
+      }).immediate(),
     );
   }
 
@@ -200,28 +220,31 @@ export class SqliteOutbox {
     }).immediate();
   }
 
-  purgeDelivered(olderThanMs: number): number {
+  purgeDelivered(olderThanMs: number, limit: number): number {
     this.checkFile();
     const before = Date.now() - olderThanMs;
-    const select = this.db.prepare<[number, number], { id: string }>(
-      "SELECT id FROM deliveries WHERE status = 'delivered' AND updated_at < ? ORDER BY seq LIMIT ?",
+    const purged = this.statement(
+      "SELECT id, hook, idempotency_key, created_at FROM deliveries WHERE status = 'delivered' AND updated_at < ? ORDER BY seq LIMIT ?",
     );
-    const deleteAttempts = this.db.prepare('DELETE FROM attempts WHERE delivery_id = ?');
-    const deleteDelivery = this.db.prepare('DELETE FROM deliveries WHERE id = ?');
-    let purged = 0;
-    // In batches, so that no single transaction holds the write lock for long.
-    for (;;) {
-      const count = this.db.transaction(() => {
-        const ids = select.all(before, purgeBatch);
-        for (const { id } of ids) {
-          deleteAttempts.run(id);
-          deleteDelivery.run(id);
-        }
-        return ids.length;
-      }).immediate();
-      purged += count;
-      if (count < purgeBatch) return purged;
-    }
+    const keep = this.statement('INSERT OR IGNORE INTO idempotency_keys (hook, idempotency_key, delivery_id, created_at) VALUES (?, ?, ?, ?)');
+    const deleteAttempts = this.statement('DELETE FROM attempts WHERE delivery_id = ?');
+    const deleteDelivery = this.statement('DELETE FROM deliveries WHERE id = ?');
+    return this.db.transaction(() => {
+      const rows = purged.all(before, limit) as { id: string; hook: string; idempotency_key: string | null; created_at: number }[];
+      for (const row of rows) {
+        if (row.idempotency_key !== null) keep.run(row.hook, row.idempotency_key, row.id, row.created_at);
+        deleteAttempts.run(row.id);
+        deleteDelivery.run(row.id);
+      }
+      return rows.length;
+    }).immediate();
+  }
+
+  purgeKeys(olderThanMs: number, limit: number): number {
+    this.checkFile();
+    return this.statement(
+      'DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys WHERE created_at < ? LIMIT ?)',
+    ).run(Date.now() - olderThanMs, limit).changes;
   }
 
   stats(countLimit?: number): StoreStats {

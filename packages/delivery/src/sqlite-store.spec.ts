@@ -1,6 +1,7 @@
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
@@ -15,6 +16,39 @@ const delivery = (clusterId: string, n: number) => ({
   payload: JSON.stringify({ cluster_id: clusterId, n }),
 });
 const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+
+/**
+ * Ends every worker thread of this process from outside its code, as a crash of the thread
+ * would: through the inspector, each is told to exit.
+ */
+async function killWorkerThreads(): Promise<void> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params: object) =>
+    new Promise<void>((resolve, reject) => session.post(method, params, (error) => (error ? reject(error) : resolve())));
+  // The workers running now are attached before enable answers; none started later is touched.
+  const running: string[] = [];
+  session.on('NodeWorker.attachedToWorker', ({ params }) => running.push(params.sessionId));
+  await post('NodeWorker.enable', { waitForDebuggerOnStart: false });
+  const exit = JSON.stringify({ id: 1, method: 'Runtime.evaluate', params: { expression: 'process.exit(70)' } });
+  await Promise.all(running.map((sessionId) => post('NodeWorker.sendMessageToWorker', { sessionId, message: exit })));
+  await post('NodeWorker.disable', {});
+  session.disconnect();
+}
+
+/** A logger that keeps its lines, for a store's own reports. */
+function keptLogger(lines: string[]) {
+  const keep = (level: string) => (message: string) => lines.push(`${level} ${message}`);
+  return { error: keep('error'), warn: keep('warn'), info: keep('info'), debug: keep('debug') };
+}
+
+const until = async (condition: () => boolean, timeoutMs = 5_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
 
 describe('SqliteStore (SQLite only)', () => {
   let dir: string;
@@ -116,6 +150,45 @@ describe('SqliteStore (SQLite only)', () => {
       expect(claimed.map((d) => d.id).sort()).to.deep.equal(['msg_a2', 'msg_b1']);
       expect(claimed.find((d) => d.id === 'msg_a2')!.attempts).to.equal(2);
       expect(await store.attempts('msg_a1')).to.deep.equal([{ attempt: 1, endedAt: 5, durationMs: 5, statusCode: 200 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('restarts a worker thread that dies, on the same file, losing nothing committed', async () => {
+    const lines: string[] = [];
+    const store = await SqliteStore.open(path, { timeoutMs: 5_000, logger: keptLogger(lines) });
+    try {
+      const before = await Promise.all([store.enqueue(delivery('a', 1)), store.enqueue(delivery('b', 1))]);
+      await killWorkerThreads();
+      await until(() => lines.some((line) => /worker thread stopped/.test(line)));
+      // A call while it restarts waits for the new worker, or fails with StoreError; it never hangs.
+      const during = await store.enqueue(delivery('a', 2)).catch((error: unknown) => error);
+      if (typeof during !== 'string') expect(during).to.be.instanceOf(StoreError);
+      await until(() => lines.some((line) => /worker thread is back/.test(line)));
+      const after = await store.enqueue(delivery('a', 3));
+      expect(store.alive()).to.equal(true);
+      for (const id of [...before, after]) expect(await store.get(id), id).to.include({ status: 'pending' });
+      expect((await store.claim(10, 10_000)).map((d) => d.id).sort()).to.deep.equal([...before].sort());
+      expect(lines.filter((line) => line.startsWith('error'))).to.have.length(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stays failed, and says so, when its file is gone by the time the worker is restarted', async () => {
+    const lines: string[] = [];
+    const store = await SqliteStore.open(path, { timeoutMs: 5_000, logger: keptLogger(lines) });
+    try {
+      await store.enqueue(delivery('a', 1));
+      rmSync(path);
+      await killWorkerThreads();
+      await until(() => !store.alive());
+      const error = await failure(store.enqueue(delivery('a', 2)));
+      expect(error).to.be.instanceOf(StoreError);
+      expect((error as Error).message).to.match(/cannot be restarted: .*deleted/);
+      expect(lines).to.include('error the SQLite store cannot be used until the process restarts');
+      expect(existsSync(path), 'no new, empty store in its place').to.equal(false);
     } finally {
       await store.close();
     }

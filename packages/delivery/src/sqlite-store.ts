@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type {
@@ -15,11 +16,13 @@ import type {
   NewAttempt,
   NewDelivery,
   RetryResult,
+  StoreOptions,
   StoreStats,
 } from './delivery-store.js';
+import { defaultStoreOptions } from './delivery-store.js';
 import { newWebhookId } from '@ccx-hook/hook-client';
 import { StoreError } from './errors.js';
-import { GroupCommit } from './group-commit.js';
+import { attemptLimits, deliveryLimits, GroupCommit } from './group-commit.js';
 import type { SqliteOutbox } from './sqlite-outbox.js';
 import type { WorkerRequest, WorkerResponse } from './sqlite-worker.js';
 
@@ -31,53 +34,47 @@ type Call<M extends Method> = SqliteOutbox[M] extends (...args: infer A) => infe
  * survives a crash of the process or the machine. The connection lives in a worker thread, so
  * another process holding the write lock or a slow fsync delays deliveries, never the caller's
  * event loop. Enqueues, and attempt records, are committed in groups: while one group
- * commits, the next gathers; none resolves before its commit. Open it with `SqliteStore.open`.
+ * commits, the next gathers; none resolves before its commit.
+ *
+ * Every call has `timeoutMs`. A worker thread that dies fails the calls it held and is
+ * restarted in place, on the same file only (one deleted or replaced meanwhile is not
+ * recreated); if that fails the store stays failed and `alive()` says so. Open it with
+ * `SqliteStore.open`.
  */
 export class SqliteStore implements DeliveryStore {
-  private readonly calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  private readonly calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void; timer: NodeJS.Timeout }>();
   private nextId = 1;
-  private readonly groups = new GroupCommit<NewDelivery & { id: string }, string>((group) => this.call('enqueue', group));
+  private readonly groups: GroupCommit<NewDelivery & { id: string }, string>;
   /** Attempts end side by side (16 in flight by default): their records share commits too. */
-  private readonly records = new GroupCommit<LeasedAttempt, boolean>((group) => this.call('recordAttempts', group), 'attempt');
+  private readonly records: GroupCommit<LeasedAttempt, boolean>;
   private closed = false;
+  /** Set while the worker is being restarted. */
+  private restarting: Promise<void> | undefined;
+  /** Set for good when the worker could not be restarted. */
   private failure: StoreError | undefined;
 
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (response: WorkerResponse) => {
-      const call = this.calls.get(response.id);
-      if (!call) return;
-      this.calls.delete(response.id);
-      if ('error' in response) call.reject(new StoreError(`store failed: ${response.error}`));
-      else call.resolve(response.result);
-    });
-    const fail = (reason: string) => {
-      this.failure = new StoreError(this.closed ? 'store is closed' : `store worker stopped: ${reason}`);
-      for (const call of this.calls.values()) call.reject(this.failure);
-      this.calls.clear();
-    };
-    worker.on('error', (error) => fail(error.message));
-    worker.on('exit', (code) => fail(`exit code ${code}`));
+  private constructor(
+    private worker: Worker,
+    private readonly file: OpenedFile,
+    private readonly options: StoreOptions,
+  ) {
+    this.groups = new GroupCommit((group) => this.call('enqueue', group), deliveryLimits(options.timeoutMs));
+    this.records = new GroupCommit((group) => this.call('recordAttempts', group), attemptLimits(options.timeoutMs), 'attempt');
+    this.watch(worker);
   }
 
   /**
    * Opens (and creates or migrates) the store at `path`. Rejects with `StoreError` when the
    * file cannot be opened.
    */
-  static open(path: string): Promise<SqliteStore> {
-    // Through the package's `./sqlite-worker` export, so that it is found from the app's bundle too.
-    const worker = new Worker(createRequire(import.meta.url).resolve('@ccx-hook/delivery/sqlite-worker'), { workerData: path });
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(new StoreError(`cannot open SQLite store ${path}: ${error.message}`, { cause: error }));
-      worker.once('error', onError);
-      worker.once('message', (response: WorkerResponse) => {
-        worker.off('error', onError);
-        if ('error' in response) {
-          reject(new StoreError(`cannot open SQLite store ${path}: ${response.error}`));
-          return;
-        }
-        resolve(new SqliteStore(worker));
-      });
-    });
+  static async open(path: string, options: StoreOptions = defaultStoreOptions): Promise<SqliteStore> {
+    const { worker, file } = await startWorker({ path });
+    return new SqliteStore(worker, file, options);
+  }
+
+  /** False once the worker thread died and could not be restarted: only a restart of the process can help. */
+  alive(): boolean {
+    return this.failure === undefined;
   }
 
   enqueue(delivery: NewDelivery): Promise<string> {
@@ -87,8 +84,12 @@ export class SqliteStore implements DeliveryStore {
     return this.groups.add(Object.assign({}, delivery, { id: newWebhookId() }));
   }
 
-  claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    return this.call('claim', limit, leaseMs);
+  claim(limit: number, leaseMs: number, token = randomUUID()): Promise<ClaimedDelivery[]> {
+    return this.call('claim', limit, leaseMs, token);
+  }
+
+  releaseClaims(tokens: readonly string[]): Promise<void> {
+    return this.call('releaseClaims', [...tokens]);
   }
 
   recordAttempt(lease: Lease, attempt: NewAttempt, outcome: AttemptOutcome): Promise<boolean> {
@@ -132,8 +133,12 @@ export class SqliteStore implements DeliveryStore {
     return this.call('retryDead', filter, limit);
   }
 
-  purgeDelivered(olderThanMs: number): Promise<number> {
-    return this.call('purgeDelivered', olderThanMs);
+  purgeDelivered(olderThanMs: number, limit: number): Promise<number> {
+    return this.call('purgeDelivered', olderThanMs, limit);
+  }
+
+  purgeKeys(olderThanMs: number, limit: number): Promise<number> {
+    return this.call('purgeKeys', olderThanMs, limit);
   }
 
   stats(countLimit?: number): Promise<StoreStats> {
@@ -148,7 +153,8 @@ export class SqliteStore implements DeliveryStore {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([this.groups.drain(), this.records.drain()]);
-    if (!this.failure) await this.call('close');
+    await this.restarting;
+    if (!this.failure) await this.call('close').catch(() => undefined);
     await this.worker.terminate();
   }
 
@@ -156,8 +162,90 @@ export class SqliteStore implements DeliveryStore {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.calls.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage({ id, method, args } satisfies WorkerRequest);
+      const timer = setTimeout(() => {
+        this.calls.delete(id);
+        reject(new StoreError(`the store did not answer within ${this.options.timeoutMs} ms`));
+      }, this.options.timeoutMs);
+      this.calls.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+      const post = () => this.worker.postMessage({ id, method, args } satisfies WorkerRequest);
+      if (this.restarting) void this.restarting.then(() => this.calls.has(id) && post());
+      else post();
     });
   }
+
+  /** Answers calls from the worker's messages; when it stops unasked, fails what it held and starts another. */
+  private watch(worker: Worker): void {
+    worker.on('message', (response: WorkerResponse) => {
+      const call = this.calls.get(response.id);
+      if (!call) return;
+      this.calls.delete(response.id);
+      clearTimeout(call.timer);
+      if ('error' in response) call.reject(new StoreError(`store failed: ${response.error}`));
+      else call.resolve(response.result);
+    });
+    let stopped = false;
+    const onStop = (reason: string) => {
+      if (stopped) return;
+      stopped = true;
+      const failure = new StoreError(this.closed ? 'store is closed' : `store worker stopped: ${reason}`);
+      for (const call of this.calls.values()) {
+        clearTimeout(call.timer);
+        call.reject(failure);
+      }
+      this.calls.clear();
+      if (!this.closed) this.restart(reason);
+    };
+    worker.on('error', (error) => onStop(error.message));
+    worker.on('exit', (code) => onStop(`exit code ${code}`));
+  }
+
+  private restart(reason: string): void {
+    const { logger } = this.options;
+    logger.error('the SQLite store\'s worker thread stopped; starting another', { reason });
+    this.restarting = startWorker(this.file).then(
+      ({ worker }) => {
+        this.restarting = undefined;
+        this.worker = worker;
+        this.watch(worker);
+        logger.info('the SQLite store\'s worker thread is back');
+      },
+      (error: Error) => {
+        this.restarting = undefined;
+        this.failure = new StoreError(`store worker stopped and cannot be restarted: ${error.message}`, { cause: error });
+        logger.error('the SQLite store cannot be used until the process restarts', { error: this.failure.message });
+      },
+    );
+  }
+}
+
+/** The file a store opened, which a restarted worker must find at its path. */
+interface OpenedFile {
+  path: string;
+  dev?: number;
+  ino?: number;
+}
+
+/**
+ * Starts a worker thread on the store file: creates and migrates it, or, given its identity
+ * (a restart), opens only that very file. Resolves once the file is open.
+ */
+function startWorker(file: OpenedFile): Promise<{ worker: Worker; file: OpenedFile }> {
+  // Through the package's `./sqlite-worker` export, so that it is found from the app's bundle too.
+  const worker = new Worker(createRequire(import.meta.url).resolve('@ccx-hook/delivery/sqlite-worker'), { workerData: file });
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(new StoreError(`cannot open SQLite store ${file.path}: ${error.message}`, { cause: error }));
+    // A worker that ends before it answers (it crashed while opening) fails the open too.
+    const onExit = (code: number) => reject(new StoreError(`cannot open SQLite store ${file.path}: its worker thread stopped (exit code ${code})`));
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+    worker.once('message', (response: WorkerResponse) => {
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      if ('error' in response) {
+        reject(new StoreError(`cannot open SQLite store ${file.path}: ${response.error}`));
+        return;
+      }
+      resolve({ worker, file: response.result as OpenedFile });
+    });
+  });
 }

@@ -8,7 +8,7 @@ export interface WorkerRequest {
   args: unknown[];
 }
 
-/** The answer to one request, or the outcome of opening the store (id 0). */
+/** The answer to one request, or the outcome of opening the store (id 0: the file's path, dev and ino). */
 export type WorkerResponse = { id: number; result: unknown } | { id: number; error: string };
 
 // The store's worker thread: it owns the SQLite connection, so that waiting for a lock or an
@@ -16,8 +16,9 @@ export type WorkerResponse = { id: number; result: unknown } | { id: number; err
 const port = parentPort!;
 let outbox: SqliteOutbox;
 try {
-  outbox = new SqliteOutbox(workerData as string);
-  port.postMessage({ id: 0, result: null } satisfies WorkerResponse);
+  const { path, dev, ino } = workerData as { path: string; dev?: number; ino?: number };
+  outbox = new SqliteOutbox(path, dev === undefined || ino === undefined ? undefined : { dev, ino });
+  port.postMessage({ id: 0, result: { path, ...outbox.inode } } satisfies WorkerResponse);
 } catch (error) {
   port.postMessage({ id: 0, error: (error as Error).message } satisfies WorkerResponse);
   process.exit(1);

@@ -10,6 +10,8 @@ const bin = createRequire(import.meta.url).resolve('ccx-hook-service/bin');
 export interface ServiceProcess {
   client: HookServiceClient;
   pid: number;
+  /** The port of `/healthz`, `/readyz` and `/metrics`. */
+  httpPort: number;
   /** When it was spawned, on the monotonic clock. */
   spawnedAt: number;
   stop(): Promise<void>;
@@ -27,16 +29,16 @@ export async function startServiceProcess(env: Record<string, string>, cgroup?: 
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
+  const [port, httpPort] = await new Promise<[number, number]>((resolve, reject) => {
     let out: string | undefined = '';
     // Read the log to the end (a full pipe would stall the service); keep it until the start line.
     child.stdout!.on('data', (chunk: Buffer) => {
       if (out === undefined) return;
       out += chunk.toString();
-      const match = /"port":(\d+)/.exec(out);
+      const match = /"port":(\d+),"http_port":(\d+)/.exec(out);
       if (match) {
         out = undefined;
-        resolve(Number(match[1]));
+        resolve([Number(match[1]), Number(match[2])]);
       }
     });
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}${out ?? ''}`)));
@@ -45,6 +47,7 @@ export async function startServiceProcess(env: Record<string, string>, cgroup?: 
   return {
     client,
     pid: child.pid!,
+    httpPort,
     spawnedAt,
     async stop() {
       client.close();

@@ -48,6 +48,11 @@ export class CliProcess {
     );
   }
 
+  /** Whether the process has not exited. */
+  get running(): boolean {
+    return !this.closed;
+  }
+
   /** Resolves with the first output line matching `pattern`; rejects on timeout or exit. */
   async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse, parseAllDocuments } from 'yaml';
-import { silentLogger } from '@ccx-hook/hook-client';
 import { serveDefaults } from '../config-schema.js';
 import { loadConfig } from '../load-config.js';
 import { ServiceMetrics } from '../service-metrics.js';
@@ -72,7 +71,7 @@ describe('deploy/kubernetes and the Dockerfile agree with the code', function ()
   });
 
   it('charts only metrics the service exposes', async () => {
-    const metrics = new ServiceMetrics({ store: { stats: async () => ({ pending: 0, delivered: 0, dead: 0, oldestPendingAgeMs: 0 }) }, breaker: { isOpen: () => false }, endpoints: [], logger: silentLogger });
+    const metrics = new ServiceMetrics({ figures: () => undefined, lastProgressAt: () => Date.now(), breaker: { isOpen: () => false }, endpoints: [] });
     const exposed = new Set((await metrics.registry.getMetricsAsJSON()).map((metric) => metric.name));
     const dashboard = JSON.parse(read('grafana-dashboard.json')) as { panels: Array<{ targets: Array<{ expr: string }> }> };
     const charted = dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => target.expr.match(/\b(ccx_hook|process|nodejs)_\w+/g) ?? []));

@@ -79,7 +79,9 @@ describe('end to end: /metrics after a scripted run', function () {
 
     const scrape = async () => samples(await (await fetch(`http://127.0.0.1:${started.httpPort}/metrics`)).text());
     let metrics = await scrape();
-    for (let waited = 0; metrics.get('ccx_hook_deliveries{state="pending"}') !== 0 && waited < 10_000; waited += 100) {
+    // The store's figures are read in the background every 5 s: wait for a read after both deliveries ended.
+    const settled = () => ['pending', 'delivered', 'dead'].map((state) => metrics.get(`ccx_hook_deliveries{state="${state}"}`)).join() === '0,1,1';
+    for (let waited = 0; !settled() && waited < 15_000; waited += 100) {
       await sleep(100);
       metrics = await scrape();
     }

@@ -252,19 +252,50 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
       expect(await store.blocked(1)).to.have.length(1);
     });
 
-    it('purges delivered rows older than the retention, with their attempts, and counts what is left', async () => {
+    it('purges delivered rows older than the retention, with their attempts, in batches, and counts what is left', async () => {
       const a1 = await store.enqueue(delivery('a', 1));
+      const a2 = await store.enqueue(delivery('a', 2));
       await store.enqueue(delivery('b', 1));
-      const claimed = await store.claim(10, 10_000);
-      await store.recordAttempt(claimed.find((d) => d.id === a1)!.lease, ok, { status: 'delivered' });
-      expect(await store.purgeDelivered(60_000)).to.equal(0);
+      for (const id of [a1, a2]) {
+        const claimed = (await store.claim(10, 10_000)).find((d) => d.id === id)!;
+        await store.recordAttempt(claimed.lease, ok, { status: 'delivered' });
+      }
+      expect(await store.purgeDelivered(60_000, 10)).to.equal(0);
       await sleep(20);
-      expect(await store.purgeDelivered(10)).to.equal(1);
-      expect(await store.get(a1)).to.equal(undefined);
+      expect(await store.purgeDelivered(10, 1)).to.equal(1);
+      expect(await store.get(a1), 'the oldest first').to.equal(undefined);
       expect(await store.attempts(a1)).to.deep.equal([]);
+      expect(await store.purgeDelivered(10, 10)).to.equal(1);
+      expect(await store.get(a2)).to.equal(undefined);
       const stats = await store.stats();
       expect(stats).to.include({ pending: 1, delivered: 0, dead: 0 });
       expect(stats.oldestPendingAgeMs).to.be.within(0, 10_000);
+    });
+
+    it('keeps the idempotency key of a purged delivery until purgeKeys forgets it', async () => {
+      const keyed = { ...delivery('a', 1), idempotencyKey: 'k1' };
+      const id = await store.enqueue(keyed);
+      const [claimed] = await store.claim(10, 10_000);
+      await store.recordAttempt(claimed!.lease, ok, { status: 'delivered' });
+      await sleep(20);
+      expect(await store.purgeDelivered(10, 10)).to.equal(1);
+      expect(await store.enqueue(keyed), 'the key outlives its row').to.equal(id);
+      expect(await store.claim(10, 10_000), 'and nothing is queued again').to.deep.equal([]);
+      expect(await store.purgeKeys(60_000, 10)).to.equal(0);
+      expect(await store.purgeKeys(10, 10)).to.equal(1);
+      expect(await store.enqueue(keyed), 'a forgotten key queues anew').not.to.equal(id);
+    });
+
+    it('undoes a claim by its token, as a dispatcher does with a claim whose answer it never got', async () => {
+      await store.enqueue(delivery('a', 1));
+      await store.enqueue(delivery('b', 1));
+      const [lost] = await store.claim(1, 60_000, 'claim-1');
+      const [kept] = await store.claim(1, 60_000, 'claim-2');
+      expect(lost!.lease.token).to.equal('claim-1');
+      await store.releaseClaims(['claim-1', 'claim-unknown']);
+      const again = await store.claim(10, 60_000);
+      expect(again.map((d) => d.id)).to.deep.equal([lost!.id]);
+      expect(await store.recordAttempt(kept!.lease, ok, { status: 'delivered' }), 'the other claim holds').to.equal(true);
     });
 
     it('claims from the oldest due head first, never more than asked', async () => {
