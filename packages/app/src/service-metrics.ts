@@ -4,6 +4,9 @@ import type { CallObserver, CallOutcome } from '@ccx-hook/server';
 import { figuresCountLimit } from './store-figures.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** Scrapes within this many ms of a render get that render. */
+const renderEveryMs = 1_000;
+
 /** What `ServiceMetrics` reads when Prometheus scrapes. */
 export interface MetricsSources {
   /** The store's figures as last read in the background (`StoreFigures`); undefined before the first read. */
@@ -30,6 +33,7 @@ export class ServiceMetrics implements AttemptObserver, CallObserver {
   private readonly oldestPending: Gauge;
   private readonly circuitOpen: Gauge<'endpoint'>;
   private readonly lastProgress: Gauge;
+  private rendered: { at: number; exposition: Promise<{ contentType: string; body: string }> } | undefined;
 
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
@@ -86,8 +90,20 @@ export class ServiceMetrics implements AttemptObserver, CallObserver {
     if (result !== 'aborted') this.attemptDuration.observe({ hook }, durationMs / 1000);
   }
 
-  /** The exposition in Prometheus text format; the store's figures are the last ones read (they keep their values while it cannot be read). */
-  async expose(): Promise<{ contentType: string; body: string }> {
+  /**
+   * The exposition in Prometheus text format, rendered at most once a second however often it
+   * is scraped (a render costs the event loop a few milliseconds); the store's figures are the
+   * last ones read (they keep their values while it cannot be read).
+   */
+  expose(): Promise<{ contentType: string; body: string }> {
+    if (this.rendered && performance.now() - this.rendered.at < renderEveryMs) return this.rendered.exposition;
+    const exposition = this.render();
+    this.rendered = { at: performance.now(), exposition };
+    exposition.catch(() => (this.rendered = undefined));
+    return exposition;
+  }
+
+  private async render(): Promise<{ contentType: string; body: string }> {
     const { figures, lastProgressAt, breaker, endpoints } = this.sources;
     const stats = figures();
     if (stats) {

@@ -1,4 +1,4 @@
-import type { DeliveryStatus, DeliveryStore, RetryResult } from '@ccx-hook/delivery';
+import type { BlockedCluster, DeliveryStatus, DeliveryStore, RetryResult, StoreStats } from '@ccx-hook/delivery';
 import type { Logger } from '@ccx-hook/hook-client';
 import type { AttemptHistory } from './attempt-history.js';
 import type { Operator } from './console-auth.js';
@@ -29,6 +29,8 @@ const blockedLimit = 20;
 /** The overview counts each state up to this many, so that it costs a bounded read at any size. */
 const countLimit = 100_000;
 const dayMs = 86_400_000;
+/** The overview's figures from the store are this fresh at most. */
+const overviewReadMs = 2_000;
 const clusterRule = { pattern: /^.{1,256}$/su, expected: 'a cluster id of at most 256 characters' };
 const idRule = /^[\w-]{1,128}$/;
 const retryResults: readonly RetryResult[] = ['queued', 'due-now', 'unchanged', 'not-found'];
@@ -38,6 +40,8 @@ const retryResults: readonly RetryResult[] = ['queued', 'due-now', 'unchanged', 
  * parses each request's parameters (a bad one is a 400 naming it), reads, renders.
  */
 export class ConsoleViews {
+  private storeRead: { at: number; read: Promise<readonly [StoreStats, number, BlockedCluster[]]> } | undefined;
+
   constructor(private readonly sources: ViewSources) {}
 
   /** The page at `url`; rejects with `ConsoleRequestError` (400, 404) or the store's error. */
@@ -138,11 +142,20 @@ export class ConsoleViews {
 
   private async overview(): Promise<Overview> {
     const { store, attempts, circuits } = this.sources;
-    const [stats, deadLastDay, blocked] = await Promise.all([
-      store.stats(countLimit),
-      store.count({ status: 'dead', updatedWithinMs: dayMs }),
-      store.blocked(blockedLimit),
-    ]);
+    // The store's part is read at most every `overviewReadMs`, however many pages and streams
+    // ask (DESIGN §5b); a read that failed is not kept.
+    if (!this.storeRead || Date.now() - this.storeRead.at >= overviewReadMs) {
+      const read = Promise.all([
+        store.stats(countLimit),
+        store.count({ status: 'dead', updatedWithinMs: dayMs }),
+        store.blocked(blockedLimit),
+      ] as const);
+      this.storeRead = { at: Date.now(), read };
+      read.catch(() => {
+        if (this.storeRead?.read === read) this.storeRead = undefined;
+      });
+    }
+    const [stats, deadLastDay, blocked] = await this.storeRead.read;
     return { stats, countLimit, deadLastDay, blocked, blockedLimit, minutes: attempts.lastHour(), circuits: circuits() };
   }
 }

@@ -432,10 +432,18 @@ export class PostgresStore implements DeliveryStore {
 
   private async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
     if (this.pool.ending) throw new StoreError('store is closed');
+    // Waiting for a connection and running the query share one limit; pg-pool gives up the
+    // connection of a query that ran out of its own (query_timeout).
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
     try {
-      return await this.pool.query<R>(text, values);
+      return await Promise.race([this.pool.query<R>(text, values), expired]);
     } catch (error) {
       throw new StoreError(`store failed: ${(error as Error).message}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -110,5 +110,7 @@ describe('end to end: /metrics after a scripted run', function () {
     const names = [...metrics.keys()].map((sample) => sample.replace(/\{.*$/, ''));
     expect(names.filter((name) => name.startsWith('ccx_hook_calls_total')).length).to.equal(7, 'no other outcome was counted');
     expect(names).to.include.members(['process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds']);
+    const progress = metrics.get('ccx_hook_dispatcher_last_progress_timestamp_seconds')!;
+    expect(Date.now() / 1000 - progress, 'the dispatcher made progress in the last few seconds').to.be.within(0, 5);
   });
 });

@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { Dispatcher, SqliteStore } from '@ccx-hook/delivery';
+import { HookClient, type Logger, silentLogger } from '@ccx-hook/hook-client';
+import { Liveness } from './liveness.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('Liveness', () => {
+  let dir: string;
+  let store: SqliteStore;
+  let errors: string[];
+  const logger: Logger = { ...silentLogger, error: (message, meta) => errors.push(`${message} ${JSON.stringify(meta)}`) };
+  const dispatcherOn = (options: { stopped?: boolean } = {}) => {
+    const dispatcher = new Dispatcher({ store, client: new HookClient(), logger: silentLogger, target: () => undefined, schedule: [], concurrency: 1, leaseMs: 10_000, pollIntervalMs: 20 });
+    if (!options.stopped) dispatcher.start();
+    return dispatcher;
+  };
+
+  beforeEach(async () => {
+    errors = [];
+    dir = mkdtempSync(join(tmpdir(), 'ccx-liveness-'));
+    store = await SqliteStore.open(join(dir, 'deliveries.db'));
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stays alive while the dispatcher polls with nothing due, however long', async () => {
+    const dispatcher = dispatcherOn();
+    const liveness = new Liveness({ store, dispatcher, stallTimeoutMs: 100, logger }, 20);
+    liveness.start();
+    await sleep(300);
+    liveness.stop();
+    await dispatcher.stop(0);
+    expect(liveness.alive).to.equal(true);
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('fails once the dispatcher made no progress for the stall timeout, and says so once', async () => {
+    // A dispatcher that never runs: deliveries would be due and nothing would take them.
+    await store.enqueue({ hook: 'post-add-node', clusterId: 'c1', payload: '{}' });
+    const dispatcher = dispatcherOn({ stopped: true });
+    const liveness = new Liveness({ store, dispatcher, stallTimeoutMs: 100, logger }, 20);
+    liveness.start();
+    await sleep(300);
+    liveness.stop();
+    expect(liveness.alive).to.equal(false);
+    expect(errors).to.have.length(1);
+    expect(errors[0]).to.match(/^not alive: a restart is needed .*the dispatcher made no progress/);
+  });
+});
