@@ -177,7 +177,13 @@ function consoleOf(text: (key: string) => string, decisions: number): ServiceCon
 
 function credentialsOf(text: (key: string) => string): Credentials {
   const file = (key: string) => readKeyFile(key, text(key));
-  const secrets = readSecrets(text('hooks.secret'), file('hooks.secret_file') ?? '');
+  const secretFile = file('hooks.secret_file');
+  const secrets = readSecrets(text('hooks.secret'), secretFile ?? '');
+  // A secrets file with none in it is a file written halfway or emptied by mistake: signing
+  // must not quietly stop (DESIGN §7). At start it is a start error; on SIGHUP, a refused reload.
+  if (secretFile !== undefined && readSecrets('', secretFile).length === 0) {
+    throw new ConfigError(`invalid configuration: hooks.secret_file (CCX_HOOK_HOOKS_SECRET_FILE): "${text('hooks.secret_file')}" holds no secret (empty or cut short?)`);
+  }
   const [cert, key, clientCa] = [file('grpc.tls.cert'), file('grpc.tls.key'), file('grpc.tls.client_ca')];
   if ((cert === undefined) !== (key === undefined)) {
     throw new ConfigError('invalid configuration: grpc.tls.cert and grpc.tls.key (CCX_HOOK_GRPC_TLS_CERT, CCX_HOOK_GRPC_TLS_KEY) go together');

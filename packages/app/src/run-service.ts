@@ -36,9 +36,11 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
   const breaker = new CircuitBreaker(config.breaker);
   const endpoints = [...new Set(Object.values(config.hooks).flatMap((hook) => (hook.url ? [new URL(hook.url).origin] : [])))];
   const figures = new StoreFigures(store, logger);
+  let signing = credentials.secrets.length;
   const metrics = new ServiceMetrics({
     figures: () => figures.latest,
     lastProgressAt: () => dispatcher.lastProgressAt,
+    signingCredentials: () => signing,
     breaker,
     endpoints,
   });
@@ -153,7 +155,7 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     signed: credentials.secrets.length > 0,
     tls: serverTls ? (serverTls.mutual ? 'mutual' : 'server') : 'off',
   });
-  const stopReloading = reloadCredentialsOnSighup(config, client, serverTls, logger);
+  const stopReloading = reloadCredentialsOnSighup(config, client, serverTls, logger, (reloaded) => (signing = reloaded.secrets.length));
   if (credentials.secrets.length === 0) {
     logger.warn('hooks are unsigned: no hooks.secret is set, so integrators cannot verify that a hook comes from this service');
   }

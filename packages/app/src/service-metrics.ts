@@ -13,6 +13,8 @@ export interface MetricsSources {
   figures: () => StoreStats | undefined;
   /** When the dispatcher last made progress, ms since the epoch. */
   lastProgressAt: () => number;
+  /** The hook secrets that sign now. */
+  signingCredentials: () => number;
   breaker: Pick<CircuitBreaker, 'isOpen'>;
   /** The URL origins of the configured hooks: the circuits there are. */
   endpoints: readonly string[];
@@ -33,6 +35,7 @@ export class ServiceMetrics implements AttemptObserver, CallObserver {
   private readonly oldestPending: Gauge;
   private readonly circuitOpen: Gauge<'endpoint'>;
   private readonly lastProgress: Gauge;
+  private readonly signing: Gauge;
   private rendered: { at: number; exposition: Promise<{ contentType: string; body: string }> } | undefined;
 
   constructor(private readonly sources: MetricsSources) {
@@ -79,6 +82,11 @@ export class ServiceMetrics implements AttemptObserver, CallObserver {
       help: 'When the dispatcher last made progress (an attempt recorded, or nothing left due); /healthz fails after delivery.stall_timeout without',
       registers,
     });
+    this.signing = new Gauge({
+      name: 'ccx_hook_signing_credentials',
+      help: 'Hook secrets that sign every hook now; 0 means hooks go out unsigned',
+      registers,
+    });
   }
 
   called(hook: string, outcome: CallOutcome): void {
@@ -104,13 +112,14 @@ export class ServiceMetrics implements AttemptObserver, CallObserver {
   }
 
   private async render(): Promise<{ contentType: string; body: string }> {
-    const { figures, lastProgressAt, breaker, endpoints } = this.sources;
+    const { figures, lastProgressAt, signingCredentials, breaker, endpoints } = this.sources;
     const stats = figures();
     if (stats) {
       for (const state of ['pending', 'delivered', 'dead'] as const) this.deliveries.set({ state }, stats[state]);
       this.oldestPending.set(stats.oldestPendingAgeMs / 1000);
     }
     this.lastProgress.set(lastProgressAt() / 1000);
+    this.signing.set(signingCredentials());
     for (const endpoint of endpoints) this.circuitOpen.set({ endpoint }, breaker.isOpen(endpoint) ? 1 : 0);
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }

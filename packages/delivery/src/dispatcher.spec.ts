@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { HookClient, type Logger, silentLogger } from '@ccx-hook/hook-client';
-import { hostileReplies, startRawIntegrator } from '@ccx-hook/hostile-integrator';
+import { hostileReplies, http, startRawIntegrator } from '@ccx-hook/hostile-integrator';
 import { type IncomingHook, type MockAnswer, type MockHooks, startMockHooks } from '@ccx-hook/mock-hooks';
 import type { Lease } from './delivery-store.js';
 import { Dispatcher, type DeliveryTarget } from './dispatcher.js';
@@ -323,6 +324,29 @@ describe('Dispatcher', () => {
       await integrator.close();
     }
   });
+
+  // DESIGN §3: any 2xx to a post- hook delivers, whatever its body; only pre- hooks read theirs.
+  const replyBodies: Array<[string, Buffer, Record<string, string>]> = [
+    ['gzip', gzipSync(Buffer.from('{"ok":true}')), { 'content-encoding': 'gzip' }],
+    ['Latin-1', Buffer.from('re\u00e7u', 'latin1'), { 'content-type': 'text/plain; charset=iso-8859-1' }],
+    ['binary', Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3]), { 'content-type': 'application/octet-stream' }],
+    ['huge', Buffer.alloc(5 * 1024 * 1024, 0xff), {}],
+  ];
+  for (const [kind, body, headers] of replyBodies) {
+    it(`counts a 2xx with a ${kind} body as delivered at the first attempt`, async () => {
+      const integrator = await startRawIntegrator(http(200, body, headers));
+      try {
+        await start(() => undefined, { target: (hook) => ({ url: `${integrator.url}/${hook}`, timeoutMs: 5_000 }) });
+        const id = await enqueue('c1', 1);
+        await until(() => integrator.requests === 1);
+        await sleep(300);
+        expect(await store.get(id)).to.include({ status: 'delivered', attempts: 1 });
+        expect(integrator.requests).to.equal(1);
+      } finally {
+        await integrator.close();
+      }
+    });
+  }
 
   for (const name of ['101 switching protocols, then silence', 'body drips a byte every 100 ms', 'accepts the request and never answers']) {
     it(`does not let "${name}" hold a slot: the attempt ends by its timeout and is retried`, async () => {

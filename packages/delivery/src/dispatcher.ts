@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type HookClient, HookError, type Logger } from '@ccx-hook/hook-client';
+import { type HookClient, HookError, type HookErrorCode, type Logger } from '@ccx-hook/hook-client';
 import type { AttemptOutcome, ClaimedDelivery, DeliveryStore, Lease, NewAttempt } from './delivery-store.js';
 import { nextAttemptDelay } from './next-attempt-delay.js';
 
@@ -283,10 +283,8 @@ export class Dispatcher {
       statusCode = reply.statusCode;
     } catch (error) {
       statusCode = error instanceof HookError ? error.details.statusCode : undefined;
-      // Any 2xx delivers, whatever the size of its body (DESIGN §3).
-      if (!(error instanceof HookError && error.code === 'ERR_HOOK_REPLY_TOO_LARGE' && isSuccess(statusCode))) {
-        failure = error as Error;
-      }
+      // A complete 2xx delivers, whatever its body: too large, not UTF-8, compressed (DESIGN §3).
+      if (!(error instanceof HookError && bodyOnly.has(error.code) && isSuccess(statusCode))) failure = error as Error;
     }
     const durationMs = Math.round(performance.now() - started);
     // Object.assign: in Node 20 `{ ...o, key }` costs a hidden class per object (µs a key).
@@ -379,4 +377,6 @@ interface Settled {
   disabled?: boolean;
 }
 
+/** Failures of a reply's body alone: a post- hook does not read its reply. */
+const bodyOnly = new Set<HookErrorCode>(['ERR_HOOK_REPLY_TOO_LARGE', 'ERR_HOOK_REPLY_ENCODING']);
 const isSuccess = (status: number | undefined) => status !== undefined && status >= 200 && status <= 299;

@@ -156,7 +156,7 @@ describe('end to end: security', function () {
     // The integrator has moved on to the new secret already.
     const receiver = await startMockHooksProcess(['--secret', newSecret]);
     processes.push(receiver.mock);
-    const { service, port } = await startService({
+    const { service, port, httpPort } = await startService({
       CCX_HOOK_HOOKS_URL: receiver.url,
       CCX_HOOK_HOOKS_SECRET_FILE: secretFile,
       CCX_HOOK_HOOKS_ATTEMPTS: '1',
@@ -173,6 +173,22 @@ describe('end to end: security', function () {
     service.signal('SIGHUP');
     await service.waitFor(/credentials not reloaded/);
     expect(await decidedBy(), 'a bad file changes nothing').to.equal('DECIDED_BY_INTEGRATOR');
+    // Emptied (a secret manager's non-atomic rewrite, a slip): signing must not quietly stop.
+    writeFileSync(secretFile, '');
+    service.signal('SIGHUP');
+    await service.waitFor(/"level":"error","message":"credentials not reloaded.*holds no secret/);
+    expect(await decidedBy(), 'an empty file changes nothing').to.equal('DECIDED_BY_INTEGRATOR');
+    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    expect(metrics).to.match(/^ccx_hook_signing_credentials 2$/m);
+  });
+
+  it('refuses to start with a secrets file that holds no secret, naming the key', async () => {
+    const secretFile = join(dir, 'hook-secret');
+    writeFileSync(secretFile, '\n \n');
+    const started = await runCli(['serve'], { CCX_HOOK_HOOKS_URL: 'http://127.0.0.1:1', CCX_HOOK_HOOKS_SECRET_FILE: secretFile, CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'd.db')}` });
+    expect(started.code).to.equal(1);
+    expect(started.stderr.trim().split('\n')).to.have.length(1);
+    expect(started.stderr).to.include('hooks.secret_file').and.include('holds no secret');
   });
 
   it('refuses unusable TLS files at start with one line naming the key', async () => {
