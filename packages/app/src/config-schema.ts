@@ -73,6 +73,7 @@ export function configSchema(defaults: SchemaDefaults): Schema<Record<string, un
       address: { doc: 'HTTP listen address of the operators\' web console; empty: off', format: 'optional-address', default: '' },
       token: { doc: 'console token (at least 24 characters): needed to retry, and to read unless the console is on loopback', format: String, default: '', sensitive: true },
       decisions: { doc: 'pre- hook decisions the console keeps in memory', format: 'positive', default: 1000 },
+      hosts: { doc: 'host names the console answers to (the Host header), comma-separated; empty: the bound host, localhost, 127.0.0.1, ::1', format: String, default: '' },
     },
     hooks: {
       url: { doc: 'base URL of the integrator; each hook is POSTed to <url>/<hook-name>', format: 'http-url', default: '' },

@@ -172,7 +172,8 @@ function consoleOf(text: (key: string) => string, decisions: number): ServiceCon
       `invalid configuration: console.token (CCX_HOOK_CONSOLE_TOKEN): required when console.address "${address}" is not loopback`,
     );
   }
-  return { address, token, decisions };
+  const hosts = text('console.hosts').split(',').map((name) => name.trim().replace(/^\[(.*)\]$/, '$1')).filter(Boolean);
+  return { address, token, decisions, ...(hosts.length > 0 && { hosts }) };
 }
 
 function credentialsOf(text: (key: string) => string): Credentials {

@@ -126,6 +126,7 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     try {
       operatorConsole = await startConsole({
         address: config.console.address,
+        hosts: config.console.hosts,
         token: config.console.token,
         store,
         decisions: decisions!,

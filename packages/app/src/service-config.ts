@@ -17,7 +17,7 @@ export interface ServiceConfig {
   /** Where `/healthz`, `/readyz` and `/metrics` are served. */
   httpAddress: string;
   /** The operators' web console; off when `address` is undefined. */
-  console: { address?: string; token?: string; decisions: number };
+  console: { address?: string; token?: string; decisions: number; hosts?: string[] };
   hooks: HooksSettings;
   preHooks: PreHookPolicy;
   breaker: Required<CircuitBreakerOptions>;

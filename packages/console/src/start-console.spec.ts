@@ -12,6 +12,19 @@ import { type RunningConsole, startConsole } from './start-console.js';
 const token = 'a-console-token-of-the-tests';
 const failed = { attempt: 1, durationMs: 4, statusCode: 500, error: 'integrator answered HTTP 500' };
 
+/** A GET with the `Host` header given, as a page that rebinds its own name to this address sends it. */
+function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { headers: { host } }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode!, body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
 /** One HTTP request that does not follow redirects (the tests check them). */
 function fetchRaw(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
   return fetch(url, { redirect: 'manual', ...init });
@@ -41,11 +54,12 @@ describe('startConsole', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = async (address: string, withToken: boolean) => {
+  const start = async (address: string, withToken: boolean, hosts?: string[]) => {
     const decisions = new DecisionLog(10);
     running = await startConsole({
       address,
       ...(withToken && { token }),
+      ...(hosts && { hosts }),
       store,
       decisions,
       attempts: new AttemptHistory(),
@@ -107,6 +121,53 @@ describe('startConsole', function () {
     expect((await fetchRaw(`${base}/`, { headers: { cookie: forged } })).status).to.equal(401, 'a session whose name was changed');
     expect(name).to.equal(Buffer.from('Bob').toString('base64url'));
     expect(logged.map((line) => line.message)).to.include.members(['console: login failed', 'console: login']);
+  });
+
+  it('answers only to its own host names, so that DNS rebinding cannot read it', async () => {
+    await deadDelivery('c-secret');
+    const { base } = await start('127.0.0.1:0', true);
+    const port = new URL(base).port;
+    const rebound = await getWithHost(`${base}/deliveries`, `evil.example:${port}`);
+    expect(rebound.status).to.equal(421);
+    expect(rebound.body).not.to.contain('c-secret');
+    expect(rebound.body).to.contain('console.hosts');
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`]) {
+      expect((await getWithHost(`${base}/deliveries`, host)).status, host).to.equal(200);
+    }
+    await running!.close();
+    const named = await start('127.0.0.1:0', true, ['console.example']);
+    const namedPort = new URL(named.base).port;
+    expect((await getWithHost(`${named.base}/deliveries`, `console.example:${namedPort}`)).status).to.equal(200);
+    expect((await getWithHost(`${named.base}/deliveries`, `127.0.0.1:${namedPort}`)).status, 'only the names given').to.equal(421);
+  });
+
+  it('sends a login back only to a path of its own: no other site, no control characters', async () => {
+    const { base } = await start('127.0.0.1:0', true);
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    for (const next of ['/\t/evil.example/x', '/\n/evil.example/x', '//evil.example/x', '/\\evil.example', 'https://evil.example/', '/%09/evil.example']) {
+      const login = await fetchRaw(`${base}/login`, { method: 'POST', headers: form, body: `token=${token}&next=${encodeURIComponent(next)}` });
+      expect(login.status, JSON.stringify(next)).to.equal(303);
+      expect(login.headers.get('location'), JSON.stringify(next)).to.be.oneOf(['/', '/%09/evil.example']);
+    }
+    const page = await fetchRaw(`${base}/login?next=${encodeURIComponent('/\n/x')}`);
+    expect(page.status).to.equal(200);
+    const kept = await fetchRaw(`${base}/login`, { method: 'POST', headers: form, body: `token=${token}&next=${encodeURIComponent('/deliveries?state=dead')}` });
+    expect(kept.headers.get('location')).to.equal('/deliveries?state=dead');
+  });
+
+  it('throttles logins per remote address after five failures a minute, with one audit line for the burst', async () => {
+    const { base } = await start('127.0.0.1:0', true);
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const attempt = (guess: string) => fetchRaw(`${base}/login`, { method: 'POST', headers: form, body: `token=${guess}` });
+    for (let n = 0; n < 5; n++) expect((await attempt(`guess-${n}`)).status).to.equal(401);
+    const throttled = await attempt('guess-5');
+    expect(throttled.status).to.equal(429);
+    expect(Number(throttled.headers.get('retry-after'))).to.be.within(1, 60);
+    expect((await attempt(token)).status, 'even the right token waits').to.equal(429);
+    for (let n = 0; n < 20; n++) await attempt('more');
+    expect(logged.filter((line) => line.message === 'console: login failed')).to.have.length(4);
+    expect(logged.filter((line) => line.message === 'console: logins throttled after repeated failures')).to.have.length(1);
+    expect((await fetchRaw(`${base}/`, { headers: { authorization: `Bearer ${token}` } })).status, 'the bearer token is not a login').to.equal(200);
   });
 
   it('retries for a session only with its CSRF token and from its own origin, and logs who did it', async () => {

@@ -11,6 +11,7 @@ import type { DecisionLog } from './decision-log.js';
 import { ConsoleRequestError } from './errors.js';
 import type { Html } from './html.js';
 import { LiveUpdates } from './live-updates.js';
+import { LoginThrottle } from './login-throttle.js';
 import { errorPage, type Viewer } from './pages/layout.js';
 import { loginPage } from './pages/login-page.js';
 import { readForm, sameOrigin } from './request-parts.js';
@@ -31,6 +32,12 @@ export interface ConsoleOptions {
   logger: Logger;
   /** How often open pages get fresh figures, in ms. Default 2000. */
   liveIntervalMs?: number;
+  /**
+   * The host names the console answers to (the `Host` header, without its port), so that a
+   * page of another site cannot read it by rebinding its own name to this address (DNS
+   * rebinding). Default: the bound host, `localhost`, `127.0.0.1` and `::1`.
+   */
+  hosts?: readonly string[];
 }
 
 /** A listening console. */
@@ -57,7 +64,7 @@ const securityHeaders = {
   'cache-control': 'no-store',
 };
 
-const errorTitles: Record<number, string> = { 403: 'Refused', 404: 'Not found', 503: 'Unavailable' };
+const errorTitles: Record<number, string> = { 403: 'Refused', 404: 'Not found', 421: 'Wrong host', 429: 'Too many attempts', 503: 'Unavailable' };
 
 /** Whether `address` (`host:port`) is on loopback. */
 export function isLoopback(address: string): boolean {
@@ -80,6 +87,9 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const views = new ConsoleViews({ ...options, jobs });
   const live = new LiveUpdates((view) => views.live(view), options.liveIntervalMs ?? 2_000);
   const { logger } = options;
+  const boundHost = options.address.slice(0, options.address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
+  const hosts = new Set((options.hosts ?? [boundHost, 'localhost', '127.0.0.1', '::1']).map((name) => name.toLowerCase()));
+  const throttle = new LoginThrottle();
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -92,6 +102,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const host = hostName(request.headers.host);
+    if (host === undefined || !hosts.has(host)) {
+      throw new ConsoleRequestError(421, `this console answers to ${[...hosts].join(', ')} only, not to "${request.headers.host ?? ''}" (console.hosts)`);
+    }
     const url = new URL(request.url ?? '/', 'http://console');
     const asset = assets[url.pathname];
     if (asset && request.method === 'GET') {
@@ -109,9 +123,16 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       if (!sameOrigin(request)) throw new ConsoleRequestError(403, 'refused: the request comes from a page of another site');
       const form = await readForm(request);
       if (url.pathname === '/login') {
+        const wait = throttle.waitSeconds(remote);
+        if (wait > 0) {
+          response.setHeader('retry-after', String(wait));
+          throw new ConsoleRequestError(429, `too many failed logins from ${remote}; try again in ${wait} s`);
+        }
         const session = auth.login(form.get('token') ?? '', form.get('name') ?? '');
         if (!session) {
-          logger.warn('console: login failed', { remote_address: remote });
+          // One audit line per failure until the throttle starts, then one for the burst.
+          if (throttle.failed(remote)) logger.warn('console: logins throttled after repeated failures', { remote_address: remote });
+          else logger.warn('console: login failed', { remote_address: remote });
           send(response, 401, loginPage(viewer, true, localPath(form.get('next'))));
           return;
         }
@@ -177,7 +198,20 @@ function redirect(response: ServerResponse, location: string): void {
   response.writeHead(303, { ...securityHeaders, location }).end();
 }
 
-/** A path on this console to go back to; anything else (another site) becomes `/`. */
+/**
+ * A path on this console to go back to; anything else becomes `/`: another site, a
+ * protocol-relative or backslashed path, and any control character (a URL parser drops tabs
+ * and newlines, so `/\t/evil.example` would become `//evil.example`).
+ */
 function localPath(path: string | null | undefined): string {
-  return path && path.startsWith('/') && !path.startsWith('//') && !path.startsWith('/\\') ? path : '/';
+  if (!path || !path.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(path)) return '/';
+  const url = new URL(path, 'http://console');
+  return url.origin === 'http://console' && !path.startsWith('//') ? `${url.pathname}${url.search}` : '/';
+}
+
+/** The host name of a `Host` header, lower case, without its port or brackets; undefined when absent. */
+function hostName(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const name = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.replace(/:\d*$/, '');
+  return name.toLowerCase();
 }

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { type ServiceError, status } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { silentLogger } from '@ccx-hook/hook-client';
-import { type RawIntegrator, startRawIntegrator } from '@ccx-hook/hostile-integrator';
+import { http, type RawIntegrator, startRawIntegrator } from '@ccx-hook/hostile-integrator';
 import { DecidedBy } from '@ccx-hook/proto';
 import { type Harness, startHarness } from './testing/grpc-harness.js';
 
@@ -42,6 +42,33 @@ describe('pre- hooks in bursts (DESIGN §4)', function () {
     const late = results.filter((result) => result.decidedBy !== DecidedBy.DECIDED_BY_FAILURE_POLICY);
     expect(late, `${late.length} of 300 not answered by the policy`).to.deep.equal([]);
     expect(Math.max(...results.map((result) => result.ms))).to.be.below(3_000);
+  });
+
+  it('asks a healthy endpoint within a short deadline while 1,000 calls wait on another, silent one', async () => {
+    integrator = await startRawIntegrator(() => undefined);
+    const healthy = await startRawIntegrator(http(200, '{"approved":true,"work_id":"w-healthy"}'));
+    try {
+      harness = await startHarness({
+        integratorUrl: integrator.url,
+        urls: { 'pre-add-node': `${healthy.url}/pre-add-node` },
+        logger: silentLogger,
+        outbox,
+        attemptTimeoutMs: 20_000,
+        policy: { budgetMs: 20_000 },
+        breaker: { threshold: 100_000, cooldownMs: 60_000 },
+      });
+      const stuck = Array.from({ length: 1_000 }, (_, n) => harness.call('pre-create-cluster', { clusterId: `slow-${n}` }, 20_000).catch(() => undefined));
+      while (integrator.requests < 1_000) await sleep(20);
+      // 1,000 calls in flight at 0.5 ms each would leave a 600 ms deadline nothing, if they counted.
+      for (let n = 0; n < 5; n++) {
+        const answer = await harness.call('pre-add-node', { clusterId: `fast-${n}` }, 600);
+        expect(answer, `call ${n}`).to.include({ approved: true, workId: 'w-healthy', decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR });
+      }
+      await harness.server.shutdown(0);
+      await Promise.all(stuck);
+    } finally {
+      await healthy.close();
+    }
   });
 
   it('ends the integrator requests of calls still waiting when the grace period is over', async () => {

@@ -59,8 +59,11 @@ export interface PreHookCallerOptions {
  */
 export class PreHookCaller {
   private readonly stall = new LoopStall();
-  /** Calls waiting for a decision. */
-  private inFlight = 0;
+  /**
+   * Calls waiting for a decision, by endpoint (URL origin): their answers may be due together
+   * (a burst at a silent endpoint). Calls to other endpoints never count (DESIGN §4, fairness).
+   */
+  private readonly inFlight = new Map<string, number>();
 
   /** The URL origin of each enabled hook: its circuit in the breaker. */
   private readonly origins = new Map<string, string>();
@@ -106,9 +109,12 @@ export class PreHookCaller {
       return decision;
     }
     // What is left of the caller's deadline, less the margin, the time this call has already
-    // waited behind others in this turn of the event loop, and the time its answer may wait
-    // behind the answers of the calls in flight (in a burst, all are due together).
-    const queuedMs = this.stall.now() + this.inFlight * answerCostMs;
+    // waited behind others in this turn of the event loop (measured), and the time its answer
+    // may wait behind the answers of the calls in flight to its own endpoint (in a burst, all
+    // are due together). Load on another endpoint takes nothing from this call.
+    const origin = this.origins.get(hook)!;
+    const sameEndpoint = this.inFlight.get(origin) ?? 0;
+    const queuedMs = this.stall.now() + sameEndpoint * answerCostMs;
     const callersMs = deadline - Date.now() - policy.deadlineMarginMs - queuedMs;
     const budgetMs = Math.min(policy.budgetMs, callersMs);
     if (budgetMs <= 0) {
@@ -121,7 +127,7 @@ export class PreHookCaller {
     let settle!: (outcome: Answer | Failure) => void;
     const decided = new Promise<Answer | Failure>((resolve) => (settle = resolve));
     const timer = setTimeout(() => settle({ cause: `no valid answer within ${Math.round(budgetMs)}ms` }), budgetMs);
-    this.inFlight++;
+    this.inFlight.set(origin, (this.inFlight.get(origin) ?? 0) + 1);
     // Counted here, so that a decision by the policy says how many attempts failed before it.
     let attempts = 0;
     const counted = { send: (attempt: HookRequest) => (attempts++, this.options.client.send(attempt)) };
@@ -157,7 +163,9 @@ export class PreHookCaller {
       record?.(decision, outcome.attempts);
       return decision;
     } finally {
-      this.inFlight--;
+      const left = this.inFlight.get(origin)! - 1;
+      if (left === 0) this.inFlight.delete(origin);
+      else this.inFlight.set(origin, left);
       clearTimeout(timer);
     }
   }

@@ -21,6 +21,8 @@ export interface Harness {
 /** Options of `startHarness`. */
 export interface HarnessOptions {
   integratorUrl: string;
+  /** Hooks that go elsewhere than `integratorUrl`: their own URLs. */
+  urls?: Partial<Record<HookName, string>>;
   logger: Logger;
   outbox: Outbox;
   attemptTimeoutMs?: number;
@@ -33,7 +35,7 @@ const methodOf = (hook: HookName) => hook.replace(/-([a-z])/g, (_, letter: strin
 /** Starts the harness. */
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const hooks = Object.fromEntries(
-    hookNames.map((hook) => [hook, { url: `${options.integratorUrl}/${hook}`, failurePolicy: 'fail-closed', timeoutMs: options.attemptTimeoutMs ?? 300 }]),
+    hookNames.map((hook) => [hook, { url: options.urls?.[hook] ?? `${options.integratorUrl}/${hook}`, failurePolicy: 'fail-closed', timeoutMs: options.attemptTimeoutMs ?? 300 }]),
   ) as unknown as HooksSettings;
   const server = await startServer({
     address: '127.0.0.1:0',
