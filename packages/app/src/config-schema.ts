@@ -60,6 +60,12 @@ export function configSchema(defaults: SchemaDefaults): Schema<Record<string, un
   const tree = {
     grpc: {
       address: { doc: 'gRPC listen address', format: 'address', default: defaults.grpcAddress },
+      max_concurrent_streams: { doc: 'calls in flight on one connection at most', format: 'positive', default: 1000 },
+      max_session_memory: { doc: 'MiB one connection may hold, unread replies included; past it its new calls are refused', format: 'positive', default: 32 },
+      keepalive_time: { doc: 'a connection quiet this long is pinged', format: 'positive-duration', default: '1m' },
+      keepalive_timeout: { doc: 'a ping unanswered this long closes the connection', format: 'positive-duration', default: '20s' },
+      max_connection_idle: { doc: 'a connection with no call this long is closed', format: 'positive-duration', default: '1h' },
+      max_connection_age: { doc: 'a connection this old is asked to reconnect', format: 'positive-duration', default: '6h' },
       tls: {
         cert: { doc: 'PEM file: the server certificate chain; serves gRPC over TLS (with grpc.tls.key)', format: String, default: '' },
         key: { doc: 'PEM file: the key of grpc.tls.cert', format: String, default: '' },

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { defaultGrpcLimits } from '@ccx-hook/server';
 import { serveDefaults } from './config-schema.js';
 import { ConfigError } from './errors.js';
 import { loadConfig } from './load-config.js';
@@ -30,6 +31,7 @@ describe('loadConfig', () => {
     expect(config.delivery.retentionMs).to.equal(7 * 86_400_000);
     expect(config.delivery.stallTimeoutMs).to.equal(300_000);
     expect(config.storeTimeoutMs).to.equal(5_000);
+    expect(config.grpcLimits, 'the server\'s own defaults').to.deep.equal(defaultGrpcLimits);
     expect(config.log).to.deep.equal({ level: 'info', format: 'json' });
   });
 

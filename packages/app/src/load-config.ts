@@ -134,6 +134,14 @@ function toServiceConfig(get: (key: string) => unknown): ServiceConfig {
   };
   return {
     grpcAddress: text('grpc.address'),
+    grpcLimits: {
+      maxConcurrentStreams: ms('grpc.max_concurrent_streams'),
+      maxSessionMemoryMb: ms('grpc.max_session_memory'),
+      keepaliveTimeMs: ms('grpc.keepalive_time'),
+      keepaliveTimeoutMs: ms('grpc.keepalive_timeout'),
+      maxConnectionIdleMs: ms('grpc.max_connection_idle'),
+      maxConnectionAgeMs: ms('grpc.max_connection_age'),
+    },
     httpAddress: text('http.address'),
     console: consoleOf(text, ms('console.decisions')),
     hooks: Object.fromEntries(hookNames.map((hook) => [hook, hookSettings(hook)])) as Record<HookName, HookSettings>,

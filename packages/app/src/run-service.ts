@@ -87,6 +87,7 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
   try {
     server = await startServer({
       address: config.grpcAddress,
+      limits: config.grpcLimits,
       hooks: config.hooks,
       preHooks: config.preHooks,
       breaker,

@@ -1,5 +1,5 @@
 import type { CircuitBreakerOptions, HookTls } from '@ccx-hook/hook-client';
-import type { HooksSettings, PreHookPolicy, TlsMaterial } from '@ccx-hook/server';
+import type { GrpcLimits, HooksSettings, PreHookPolicy, TlsMaterial } from '@ccx-hook/server';
 
 /** What the service reads from files, and reads again on SIGHUP. */
 export interface Credentials {
@@ -14,6 +14,8 @@ export interface Credentials {
 /** The validated configuration of the service, in the units the libraries take (ms). */
 export interface ServiceConfig {
   grpcAddress: string;
+  /** `grpc.max_concurrent_streams`, `grpc.max_session_memory` and the keep-alive, idle and age limits. */
+  grpcLimits: GrpcLimits;
   /** Where `/healthz`, `/readyz` and `/metrics` are served. */
   httpAddress: string;
   /** The operators' web console; off when `address` is undefined. */

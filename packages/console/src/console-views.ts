@@ -128,6 +128,13 @@ export class ConsoleViews {
     throw new ConsoleRequestError(400, 'bad query parameter view: expected overview, delivery:<id> or job:<id>');
   }
 
+  /** Whether a live view (checked by `liveView`) shows something that exists: a stream of nothing is refused. */
+  async exists(view: string): Promise<boolean> {
+    if (view === 'overview') return true;
+    const [kind, id] = view.split(':') as [string, string];
+    return kind === 'job' ? this.sources.jobs.get(id) !== undefined : (await this.sources.store.get(id)) !== undefined;
+  }
+
   /** The live fragments of a view, or undefined when it is gone. */
   async live(view: string): Promise<Record<string, Html> | undefined> {
     if (view === 'overview') return overviewSections(await this.overview());

@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -7,6 +8,7 @@ import { type DeliveryStore, SqliteStore } from '@ccx-hook/delivery';
 import type { Logger } from '@ccx-hook/hook-client';
 import { AttemptHistory } from './attempt-history.js';
 import { DecisionLog } from './decision-log.js';
+import { maxStreamsPerViewer } from './live-updates.js';
 import { type RunningConsole, startConsole } from './start-console.js';
 
 const token = 'a-console-token-of-the-tests';
@@ -250,6 +252,65 @@ describe('startConsole', function () {
     const fragments = JSON.parse(event) as Record<string, string>;
     expect(Object.keys(fragments)).to.have.members(['delivery-stats', 'attempts', 'circuits', 'blocked']);
     expect(fragments['delivery-stats']).to.match(/id="dead-count">1</);
+  });
+
+  it('caps live streams per viewer, and refuses one of a delivery that does not exist', async () => {
+    const id = await deadDelivery('c1');
+    const { base } = await start('127.0.0.1:0', false);
+    expect((await fetchRaw(`${base}/events?view=delivery:msg_unknown`)).status).to.equal(404);
+    const open: AbortController[] = [];
+    try {
+      for (let n = 0; n < maxStreamsPerViewer; n++) {
+        const controller = new AbortController();
+        open.push(controller);
+        expect((await fetch(`${base}/events?view=delivery:${id}`, { signal: controller.signal })).status, `stream ${n + 1}`).to.equal(200);
+      }
+      const refused = await fetchRaw(`${base}/events?view=overview`);
+      expect(refused.status).to.equal(429);
+      expect(await refused.text()).to.contain('too many live streams');
+      open.pop()!.abort();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const again = new AbortController();
+      open.push(again);
+      expect((await fetch(`${base}/events?view=overview`, { signal: again.signal })).status, 'one closed, one may open').to.equal(200);
+    } finally {
+      for (const controller of open) controller.abort();
+    }
+  });
+
+  it('drops live streams whose clients stop reading, which frees their places', async () => {
+    // A dead delivery whose last error is 1 MB: each event of its view is that large.
+    const id = await store.enqueue({ hook: 'post-add-node', clusterId: 'big', payload: '{}' });
+    const [claimed] = (await store.claim(100, 10_000)).filter((delivery) => delivery.id === id);
+    await store.recordAttempt(claimed!.lease, { ...failed, error: 'x'.repeat(1_000_000) }, { status: 'dead' });
+    const { base } = await start('127.0.0.1:0', false);
+    const port = Number(new URL(base).port);
+    const readers = Array.from({ length: maxStreamsPerViewer }, () => {
+      const socket = connect(port, '127.0.0.1');
+      socket.write(`GET /events?view=delivery:${id} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+      socket.pause();
+      socket.on('error', () => undefined);
+      return socket;
+    });
+    const probe = async () => {
+      const controller = new AbortController();
+      const { status } = await fetch(`${base}/events?view=overview`, { signal: controller.signal });
+      controller.abort();
+      return status;
+    };
+    try {
+      // Every place is taken (the probe is refused), until the streams that are not read are dropped.
+      let status = await probe();
+      for (let tries = 0; tries < 50 && status !== 429; tries++) status = await probe();
+      expect(status, 'the ten streams hold every place').to.equal(429);
+      for (let tries = 0; tries < 100 && status !== 200; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        status = await probe();
+      }
+      expect(status, 'a place freed by a dropped stream').to.equal(200);
+    } finally {
+      for (const socket of readers) socket.destroy();
+    }
   });
 
   it('refuses to start off loopback without a token', async () => {

@@ -163,7 +163,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       return;
     }
     if (url.pathname === '/events') {
-      live.watch(views.liveView(url.searchParams.get('view') ?? ''), response);
+      const view = views.liveView(url.searchParams.get('view') ?? '');
+      if (!(await views.exists(view))) throw new ConsoleRequestError(404, `nothing to watch at ${view}`);
+      const watcher = { viewer: operator?.nonce ?? operator?.name ?? remote, mayRead: () => auth.mayRead(auth.identify(request)) };
+      if (!live.watch(view, response, watcher)) throw new ConsoleRequestError(429, 'too many live streams are open; close a page');
       return;
     }
     send(response, 200, await views.page(url, viewer));

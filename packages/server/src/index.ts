@@ -4,5 +4,5 @@ export { HookService, type HookServiceOptions, type Outbox } from './hook-servic
 export type { PreDecision } from './pre-decision.js';
 export { PreHookCaller, type PreHookCallerOptions } from './pre-hook-caller.js';
 export type { FailurePolicy, HookSettings, HooksSettings, PreHookPolicy } from './server-options.js';
-export { type RunningServer, type ServerOptions, startServer } from './start-server.js';
+export { defaultGrpcLimits, type GrpcLimits, type RunningServer, type ServerOptions, startServer } from './start-server.js';
 export { ServerTls, type TlsMaterial } from './server-tls.js';

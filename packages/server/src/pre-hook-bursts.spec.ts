@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { silentLogger } from '@ccx-hook/hook-client';
 import { http, type RawIntegrator, startRawIntegrator } from '@ccx-hook/hostile-integrator';
 import { DecidedBy } from '@ccx-hook/proto';
+import { defaultGrpcLimits } from './start-server.js';
 import { type Harness, startHarness } from './testing/grpc-harness.js';
 
 const outbox = { enqueue: async () => 'unused' };
@@ -44,7 +45,8 @@ describe('pre- hooks in bursts (DESIGN §4)', function () {
     expect(Math.max(...results.map((result) => result.ms))).to.be.below(3_000);
   });
 
-  it('asks a healthy endpoint within a short deadline while 1,000 calls wait on another, silent one', async () => {
+  it('asks a healthy endpoint within a short deadline while 2,000 calls wait on another, silent one', async function () {
+    this.timeout(60_000);
     integrator = await startRawIntegrator(() => undefined);
     const healthy = await startRawIntegrator(http(200, '{"approved":true,"work_id":"w-healthy"}'));
     try {
@@ -53,15 +55,17 @@ describe('pre- hooks in bursts (DESIGN §4)', function () {
         urls: { 'pre-add-node': `${healthy.url}/pre-add-node` },
         logger: silentLogger,
         outbox,
-        attemptTimeoutMs: 20_000,
-        policy: { budgetMs: 20_000 },
+        attemptTimeoutMs: 50_000,
+        policy: { budgetMs: 50_000 },
+        // The harness has one connection: let it carry them all.
+        limits: { ...defaultGrpcLimits, maxConcurrentStreams: 10_000 },
         breaker: { threshold: 100_000, cooldownMs: 60_000 },
       });
-      const stuck = Array.from({ length: 1_000 }, (_, n) => harness.call('pre-create-cluster', { clusterId: `slow-${n}` }, 20_000).catch(() => undefined));
-      while (integrator.requests < 1_000) await sleep(20);
-      // 1,000 calls in flight at 0.5 ms each would leave a 600 ms deadline nothing, if they counted.
+      const stuck = Array.from({ length: 2_000 }, (_, n) => harness.call('pre-create-cluster', { clusterId: `slow-${n}` }, 50_000).catch(() => undefined));
+      while (integrator.requests < 2_000) await sleep(20);
+      // 2,000 calls in flight at 0.5 ms each would leave a 1 s deadline nothing, if they counted.
       for (let n = 0; n < 5; n++) {
-        const answer = await harness.call('pre-add-node', { clusterId: `fast-${n}` }, 600);
+        const answer = await harness.call('pre-add-node', { clusterId: `fast-${n}` }, 1_000);
         expect(answer, `call ${n}`).to.include({ approved: true, workId: 'w-healthy', decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR });
       }
       await harness.server.shutdown(0);

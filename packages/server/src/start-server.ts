@@ -27,7 +27,40 @@ export interface ServerOptions {
   decisions?: DecisionObserver;
   /** TLS (mutual TLS when it has a client CA); plaintext when absent. */
   tls?: ServerTls;
+  /** What one connection may hold (DESIGN §2): a client cannot exhaust the server. Default `defaultGrpcLimits`. */
+  limits?: GrpcLimits;
 }
+
+/** Limits of each client connection. */
+export interface GrpcLimits {
+  /** Calls in flight on one connection at most (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS). */
+  maxConcurrentStreams: number;
+  /**
+   * Memory one connection may hold, in MiB, replies its client has not read included; past it
+   * the connection's new calls are refused until it reads.
+   */
+  maxSessionMemoryMb: number;
+  /** A connection quiet this long is pinged, in ms; one that does not answer within `keepaliveTimeoutMs` is closed. */
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
+  /** A connection with no call for this long is closed (GOAWAY), in ms. */
+  maxConnectionIdleMs: number;
+  /** A connection older than this is asked to reconnect (GOAWAY, calls in flight finish within a minute), in ms. */
+  maxConnectionAgeMs: number;
+}
+
+/**
+ * Limits a real control plane never reaches: 1,000 calls in flight and 32 MiB per connection,
+ * a ping after 1 min of quiet (20 s to answer), closed after 1 h idle, renewed after 6 h.
+ */
+export const defaultGrpcLimits: GrpcLimits = {
+  maxConcurrentStreams: 1_000,
+  maxSessionMemoryMb: 32,
+  keepaliveTimeMs: 60_000,
+  keepaliveTimeoutMs: 20_000,
+  maxConnectionIdleMs: 3_600_000,
+  maxConnectionAgeMs: 6 * 3_600_000,
+};
 
 /** A listening server. */
 export interface RunningServer {
@@ -46,10 +79,21 @@ const serviceName = 'ccx.hook.v1.HookService';
 
 /**
  * Starts the gRPC server with the HookService, `grpc.health.v1.Health` and server reflection.
- * Messages over 1 MiB are refused. Rejects when the address cannot be bound.
+ * Messages over 1 MiB are refused; each connection is held to `limits`. Rejects when the
+ * address cannot be bound.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const server = new Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
+  const limits = options.limits ?? defaultGrpcLimits;
+  const server = new Server({
+    'grpc.max_receive_message_length': 1024 * 1024,
+    'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
+    'grpc-node.max_session_memory': limits.maxSessionMemoryMb,
+    'grpc.keepalive_time_ms': limits.keepaliveTimeMs,
+    'grpc.keepalive_timeout_ms': limits.keepaliveTimeoutMs,
+    'grpc.max_connection_idle_ms': limits.maxConnectionIdleMs,
+    'grpc.max_connection_age_ms': limits.maxConnectionAgeMs,
+    'grpc.max_connection_age_grace_ms': 60_000,
+  });
   const preHooks = new PreHookCaller({
     client: options.client,
     breaker: options.breaker,

@@ -48,6 +48,11 @@ export class CliProcess {
     );
   }
 
+  /** The process id (of the command itself: the service, unless started through npx). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   /** Whether the process has not exited. */
   get running(): boolean {
     return !this.closed;

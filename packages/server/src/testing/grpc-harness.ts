@@ -5,7 +5,7 @@ import * as proto from '@ccx-hook/proto';
 import { HookServiceClient } from '@ccx-hook/proto';
 import type { Outbox } from '../hook-service.js';
 import type { HooksSettings, PreHookPolicy } from '../server-options.js';
-import { type RunningServer, startServer } from '../start-server.js';
+import { type GrpcLimits, type RunningServer, startServer } from '../start-server.js';
 
 /** A real server on port 0 whose hooks all go to `integratorUrl`, and a client to it. */
 export interface Harness {
@@ -28,6 +28,8 @@ export interface HarnessOptions {
   attemptTimeoutMs?: number;
   policy?: Partial<PreHookPolicy>;
   breaker?: { threshold: number; cooldownMs: number };
+  /** The server's connection limits; default `defaultGrpcLimits` (1,000 calls in flight on the harness's one connection). */
+  limits?: GrpcLimits;
 }
 
 const methodOf = (hook: HookName) => hook.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
@@ -39,6 +41,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   ) as unknown as HooksSettings;
   const server = await startServer({
     address: '127.0.0.1:0',
+    limits: options.limits,
     hooks,
     preHooks: { budgetMs: 1_000, attempts: 3, deadlineMarginMs: 100, rejectionMessage: 'could not check', ...options.policy },
     breaker: new CircuitBreaker(options.breaker ?? { threshold: 5, cooldownMs: 60_000 }),
