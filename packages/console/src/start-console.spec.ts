@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { type DeliveryStore, SqliteStore } from '@ccx-hook/delivery';
 import type { Logger } from '@ccx-hook/hook-client';
 import { AttemptHistory } from './attempt-history.js';
+import { ConsoleAuth, sessionCookie } from './console-auth.js';
 import { DecisionLog } from './decision-log.js';
 import { maxStreamsPerViewer } from './live-updates.js';
 import { type RunningConsole, startConsole } from './start-console.js';
@@ -311,6 +312,20 @@ describe('startConsole', function () {
     } finally {
       for (const socket of readers) socket.destroy();
     }
+  });
+
+  it('ends a live stream once its session expires: streams are authorised on every tick', async () => {
+    const { base } = await start('0.0.0.0:0', true);
+    // A real session of this token, minted 12 h minus 1.5 s ago: it expires 1.5 s from now.
+    const session = new ConsoleAuth(token, false, () => Date.now() - 12 * 3_600_000 + 1_500).login(token, 'Eve')!;
+    const response = await fetch(`${base}/events?view=overview`, { headers: { cookie: `${sessionCookie}=${session.cookie}` } });
+    expect(response.status).to.equal(200);
+    const reader = response.body!.getReader();
+    const ended = (async () => {
+      for (;;) if ((await reader.read()).done) return true;
+    })().catch(() => true);
+    const outcome = await Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve(false), 5_000))]);
+    expect(outcome, 'the stream ended after its session expired').to.equal(true);
   });
 
   it('refuses to start off loopback without a token', async () => {
