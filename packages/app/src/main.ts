@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { type CliApp, type ConfigArguments, type OptionSpec, runCli } from '@ccx-hook/cli';
 import { defaultStoreOptions, openStore } from '@ccx-hook/delivery';
 import { configKeys, configSchema, flagName, serveDefaults } from './config-schema.js';
@@ -64,9 +65,24 @@ const app: CliApp = {
 
   openStore(args: ConfigArguments) {
     const config = loadConfig({ ...args, env: process.env, defaults: serveDefaults });
+    refuseMissingSqlite(config.storeUrl);
     return openStore(config.storeUrl, { ...defaultStoreOptions, timeoutMs: config.storeTimeoutMs });
   },
 };
+
+/**
+ * An operator command reads a store, it never makes one: an empty store created at a mistyped
+ * path would answer "nothing there" (issue 28). Throws naming the path, and the local-server's
+ * store when that is the one that exists.
+ */
+function refuseMissingSqlite(storeUrl: string): void {
+  if (!storeUrl.startsWith('sqlite:')) return;
+  const path = storeUrl.slice('sqlite:'.length);
+  if (existsSync(path)) return;
+  const local = localServerDefaults.storeUrl;
+  const hint = storeUrl === serveDefaults.storeUrl && existsSync(local.slice('sqlite:'.length)) ? `; local-server's store is ${local}: add --store-url ${local}` : '';
+  throw new Error(`no store at ${path} (store.url): nothing was read and nothing created${hint}`);
+}
 
 /** Runs the CLI with `argv` (without node and the script) and resolves with the exit status. */
 export function main(argv: string[]): Promise<number> {

@@ -20,7 +20,9 @@ service.stdout.on('data', (chunk: Buffer) => {
     process.stdout.write(
       '\nThe service listens on 127.0.0.1:50051 and calls the mock receiver on 127.0.0.1:8080.\n' +
         `The console (read-only without console.token) is at http://${consoleAddress}/\n` +
-        `In another terminal, try:\n  ${example}\nCtrl-C stops both.\n\n`,
+        `In another terminal, try:\n  ${example}\n` +
+        `Its queued deliveries: npx ccx-hook deliveries list --store-url sqlite:./.data/local-deliveries.db\n` +
+        'Ctrl-C stops both.\n\n',
     );
   }
 });

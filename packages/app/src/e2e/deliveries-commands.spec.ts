@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -109,3 +109,19 @@ for (const [kind, create] of Object.entries(stores)) {
     });
   });
 }
+
+describe('end to end: deliveries commands never read a store that is not there', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ccx-e2e-no-store-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('fails naming the path of a missing SQLite store, and creates nothing', async () => {
+    const typo = join(dir, 'typo', 'x.db');
+    const result = await runCli(['deliveries', 'list', '--store-url', `sqlite:${typo}`]);
+    expect(result.code).to.equal(1);
+    expect(result.stderr.trim().split('\n')).to.have.length(1);
+    expect(result.stderr).to.include(`no store at ${typo}`).and.include('store.url');
+    expect(result.stdout).to.equal('');
+    expect(existsSync(join(dir, 'typo')), 'no directory made').to.equal(false);
+  });
+});
