@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, postgresAvailable } from '@ccx-hook/test-postgres';
-import { fixed, median, percentile, table } from './measure.js';
+import { fixed, median, percentile, printResults, table } from './measure.js';
 import { seedBacklog } from './seed-backlog.js';
 import { call, startServiceProcess } from './service-process.js';
 
@@ -119,9 +119,4 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-process.stdout.write(
-  `\nHousekeeping benchmark, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, ` +
-    `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; medians of ${rounds} alternating rounds.\n\n` +
-    `${table(header, rows)}\n`,
-);
-if (!withPostgres) process.stdout.write('PostgreSQL rows are missing: no server at TEST_POSTGRES_URL.\n');
+printResults('Housekeeping benchmark', rounds, header, rows, withPostgres);

@@ -1,3 +1,5 @@
+import { cpus, totalmem } from 'node:os';
+
 /** The median of `values` (0 for none). */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return 0;
@@ -28,3 +30,13 @@ export function table(header: string[], rows: string[][]): string {
 }
 
 export const fixed = (value: number, digits = 2) => value.toFixed(digits);
+
+/** Prints a benchmark's table on stdout, headed by the machine and the rounds, and says when the PostgreSQL rows are missing. */
+export function printResults(title: string, rounds: number, header: string[], rows: string[][], withPostgres: boolean): void {
+  process.stdout.write(
+    `\n${title}, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, ` +
+      `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; medians of ${rounds} alternating rounds.\n\n` +
+      `${table(header, rows)}\n`,
+  );
+  if (!withPostgres) process.stdout.write('PostgreSQL rows are missing: no server at TEST_POSTGRES_URL.\n');
+}

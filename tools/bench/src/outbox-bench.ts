@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, postgresAvailable } from '@ccx-hook/test-postgres';
 import { claimCost, large, small } from './claim-cost.js';
 import { enqueueRate } from './enqueue-backlog.js';
 import { startIntegrator } from './integrator.js';
 import { preHookLatency } from './lock-isolation.js';
-import { fixed, median, table } from './measure.js';
+import { fixed, median, printResults, table } from './measure.js';
 
 // The outbox benchmark of issue 5: every figure is compared with a baseline measured in the same
 // run, alternating, three rounds; the table shows medians and their ratio. An argument (claim,
@@ -82,9 +82,4 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-process.stdout.write(
-  `\nOutbox benchmark, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, ` +
-    `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; medians of ${rounds} alternating rounds.\n\n` +
-    `${table(header, rows)}\n`,
-);
-if (!withPostgres) process.stdout.write('PostgreSQL rows are missing: no server at TEST_POSTGRES_URL.\n');
+printResults('Outbox benchmark', rounds, header, rows, withPostgres);
