@@ -138,6 +138,16 @@ describe('loadConfig', () => {
     expect(error(() => load({ CCX_HOOK_SERVICE_HOSTS: 'x' }))).to.include('CCX_HOOK_SERVICE_HOSTS');
   });
 
+  it('names the nearest known variable for a mistyped one, and none for a name far from all', () => {
+    expect(error(() => load({ CCX_HOOK_HOOKS_ULR: 'http://x' }))).to.equal(
+      'invalid configuration: unknown environment variable CCX_HOOK_HOOKS_ULR; did you mean CCX_HOOK_HOOKS_URL?',
+    );
+    expect(error(() => load({ CCX_HOOK_STORE_URI: 'x' }))).to.include('did you mean CCX_HOOK_STORE_URL?');
+    expect(error(() => load({ CCX_HOOK_HOOK_SECRET: 'x' }))).to.include('did you mean CCX_HOOK_HOOKS_SECRET?');
+    expect(error(() => load({ CCX_HOOK_DELIVERY_CONCURENCY: '4' }))).to.include('did you mean CCX_HOOK_DELIVERY_CONCURRENCY?');
+    expect(error(() => load({ CCX_HOOK_SOMETHING_ELSE: 'x' }))).to.equal('invalid configuration: unknown environment variable CCX_HOOK_SOMETHING_ELSE');
+  });
+
   it('refuses dotted keys in a config file, naming them, and files that are not small regular files', () => {
     const file = join(dir, 'dotted.json');
     writeFileSync(file, JSON.stringify({ hooks: { 'pre-add-node': { url: 'http://x/p' } }, 'grpc.address': '127.0.0.1:1' }));

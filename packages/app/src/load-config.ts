@@ -7,6 +7,7 @@ import type { HookSettings } from '@ccx-hook/server';
 import { addConfigFormats } from './config-formats.js';
 import { configKeys, configSchema, envName, flagName, type SchemaDefaults } from './config-schema.js';
 import { ConfigError } from './errors.js';
+import { nearestName } from './nearest-name.js';
 import type { Credentials, ServiceConfig } from './service-config.js';
 
 /** Where configuration comes from, in increasing priority after the defaults. */
@@ -94,7 +95,8 @@ function checkNested(object: Record<string, unknown>, file: string, prefix: stri
 function checkEnvironment(env: NodeJS.ProcessEnv, known: string[]): void {
   for (const name of Object.keys(env)) {
     if (name.startsWith('CCX_HOOK_') && name !== configFileVariable && !known.includes(name) && !serviceLink.test(name)) {
-      throw new ConfigError(`invalid configuration: unknown environment variable ${name}`);
+      const meant = nearestName(name, known);
+      throw new ConfigError(`invalid configuration: unknown environment variable ${name}${meant ? `; did you mean ${meant}?` : ''}`);
     }
   }
 }

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type CliApp, type ConfigArguments, type OptionSpec, runCli } from '@ccx-hook/cli';
 import { defaultStoreOptions, openStore } from '@ccx-hook/delivery';
 import { configKeys, configSchema, flagName, serveDefaults } from './config-schema.js';
@@ -31,6 +32,7 @@ const app: CliApp = {
     if (Object.values(config.hooks).every((hook) => !hook.url)) {
       throw new ConfigError('no hook has a URL: set hooks.url (CCX_HOOK_HOOKS_URL) or a hook\'s own url');
     }
+    makeDefaultStoreDirectory(config.storeUrl);
     await runService(config, createLogger(config.log));
   },
 
@@ -41,6 +43,7 @@ const app: CliApp = {
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
       throw new ConfigError(`local-server listens on loopback only; grpc.address is "${config.grpcAddress}"`);
     }
+    makeDefaultStoreDirectory(config.storeUrl);
     await runService(config, createLogger(config.log));
   },
 
@@ -63,12 +66,24 @@ const app: CliApp = {
     return config.grpcAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:');
   },
 
-  openStore(args: ConfigArguments) {
+  async openStore(args: ConfigArguments) {
     const config = loadConfig({ ...args, env: process.env, defaults: serveDefaults });
     refuseMissingSqlite(config.storeUrl);
-    return openStore(config.storeUrl, { ...defaultStoreOptions, timeoutMs: config.storeTimeoutMs });
+    const store = await openStore(config.storeUrl, { ...defaultStoreOptions, timeoutMs: config.storeTimeoutMs });
+    // Which database, and as whom; never the password.
+    return { store, name: config.storeUrl.replace(/(\/\/[^/@:]*):[^/@]*@/, '$1:[redacted]@') };
   },
 };
+
+/**
+ * The defaults' directory (`./.data`) is made on first start; any other missing directory is
+ * a mistyped path, which openStore refuses naming it.
+ */
+function makeDefaultStoreDirectory(storeUrl: string): void {
+  if (storeUrl === serveDefaults.storeUrl || storeUrl === localServerDefaults.storeUrl) {
+    mkdirSync(dirname(storeUrl.slice('sqlite:'.length)), { recursive: true });
+  }
+}
 
 /**
  * An operator command reads a store, it never makes one: an empty store created at a mistyped

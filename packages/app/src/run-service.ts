@@ -32,7 +32,9 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
   // callback reports (the start error says it once); after that, they belong in the log.
   const quiet = () => {};
   setLogger({ error: quiet, info: quiet, debug: quiet });
-  const store = await openStore(config.storeUrl, { timeoutMs: config.storeTimeoutMs, logger });
+  const store = await openStore(config.storeUrl, { timeoutMs: config.storeTimeoutMs, logger }).catch((error: Error) => {
+    throw new Error(`cannot open the store (store.url): ${error.message}`);
+  });
   const breaker = new CircuitBreaker(config.breaker);
   const endpoints = [...new Set(Object.values(config.hooks).flatMap((hook) => (hook.url ? [new URL(hook.url).origin] : [])))];
   const figures = new StoreFigures(store, logger);

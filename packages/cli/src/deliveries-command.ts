@@ -15,11 +15,21 @@ export interface DeliveriesOptions {
   deliveredBefore?: string;
 }
 
-/** Where `deliveries` writes; `progress` is true when stderr is a terminal (a bar instead of lines). */
+/**
+ * Where `deliveries` writes: `progress` is true when stderr is a terminal (a bar instead of
+ * lines), `terminal` when stdout is one (the store's name comes first).
+ */
 export interface DeliveriesOutput {
   stdout(text: string): void;
   stderr(text: string): void;
   progress: boolean;
+  terminal: boolean;
+}
+
+/** The store a command works on, and its name for people (the URL without a password). */
+export interface NamedStore {
+  store: DeliveryStore;
+  name: string;
 }
 
 const statuses: readonly DeliveryStatus[] = ['pending', 'delivered', 'dead'];
@@ -27,20 +37,22 @@ const retryBatch = 500;
 
 /**
  * Runs `deliveries list | show | retry | purge` on `store`. Throws `UsageError` for bad
- * options, `CommandError` when the work fails (unknown id, nothing to do).
+ * options, `CommandError` when the work fails (unknown id, nothing to do). Which store was read
+ * is never left to guess: the first line on a terminal, a `store` field in `--json`.
  */
 export async function runDeliveries(
   subcommand: string,
   positionals: string[],
   options: DeliveriesOptions,
-  store: DeliveryStore,
+  { store, name }: NamedStore,
   output: DeliveriesOutput,
 ): Promise<void> {
+  if (output.terminal && !options.json) output.stdout(`store: ${name}`);
   switch (subcommand) {
     case 'list':
-      return list(options, store, output);
+      return list(options, { store, name }, output);
     case 'show':
-      return show(positionals[0]!, options, store, output);
+      return show(positionals[0]!, options, { store, name }, output);
     case 'retry':
       return retry(positionals, options, store, output);
     case 'purge':
@@ -48,12 +60,12 @@ export async function runDeliveries(
   }
 }
 
-async function list(options: DeliveriesOptions, store: DeliveryStore, output: DeliveriesOutput): Promise<void> {
+async function list(options: DeliveriesOptions, { store, name }: NamedStore, output: DeliveriesOutput): Promise<void> {
   const limit = options.limit === undefined ? 50 : Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError(`--limit must be 1 to 10000, got "${options.limit}"`);
   const page = await store.list({ ...filter(options), limit, after: options.after });
   if (options.json) {
-    output.stdout(JSON.stringify(page, null, 2));
+    output.stdout(JSON.stringify({ store: name, ...page }, null, 2));
     return;
   }
   const rows = page.deliveries.map((d) => [
@@ -70,13 +82,13 @@ async function list(options: DeliveriesOptions, store: DeliveryStore, output: De
   if (page.next) output.stdout(`more: --after ${page.next}`);
 }
 
-async function show(id: string, options: DeliveriesOptions, store: DeliveryStore, output: DeliveriesOutput): Promise<void> {
+async function show(id: string, options: DeliveriesOptions, { store, name }: NamedStore, output: DeliveriesOutput): Promise<void> {
   const delivery = await store.get(id);
   if (!delivery) throw new CommandError(`no delivery ${id}`);
   const attempts = await store.attempts(id);
   const payload = redactedPayload(delivery);
   if (options.json) {
-    output.stdout(JSON.stringify({ ...delivery, payload, attempts }, null, 2));
+    output.stdout(JSON.stringify({ store: name, ...delivery, payload, attempts }, null, 2));
     return;
   }
   output.stdout(
@@ -135,7 +147,7 @@ async function retryDead(options: DeliveriesOptions, store: DeliveryStore, outpu
     else output.stderr(`retried ${done}/${total}`);
   }
   bar?.stop();
-  output.stdout(`queued ${done} dead deliveries again`);
+  output.stdout(`queued ${deliveries(done)} again`);
 }
 
 /** A progress bar on stderr. cli-progress is loaded here only, so that `serve` starts without it. */
@@ -156,7 +168,7 @@ async function purge(options: DeliveriesOptions, store: DeliveryStore, output: D
     purged += count;
     if (count < purgeBatch) break;
   }
-  output.stdout(`purged ${purged} delivered deliveries`);
+  output.stdout(`purged ${deliveries(purged)}`);
 }
 
 function filter(options: DeliveriesOptions): DeliveryFilter {
@@ -186,6 +198,8 @@ function redactedPayload(delivery: Delivery): unknown {
     return '[not JSON]';
   }
 }
+
+const deliveries = (count: number) => `${count} ${count === 1 ? 'delivery' : 'deliveries'}`;
 
 const time = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 

@@ -33,8 +33,8 @@ export interface CliApp {
   mockHooks(options: MockHooksOptions): Promise<void>;
   /** The address `test-client` calls when `--address` is not given. */
   serviceAddress(config: ConfigArguments): string;
-  /** Opens the configured store (`store.url`) for `deliveries`; the CLI closes it. */
-  openStore(config: ConfigArguments): Promise<DeliveryStore>;
+  /** Opens the configured store (`store.url`) for `deliveries`, and names it (no password); the CLI closes it. */
+  openStore(config: ConfigArguments): Promise<{ store: DeliveryStore; name: string }>;
 }
 
 /** Where the CLI writes. */
@@ -43,12 +43,15 @@ export interface CliOutput {
   stderr(text: string): void;
   /** Whether stderr is a terminal, where long work shows a progress bar. */
   progress: boolean;
+  /** Whether stdout is a terminal, where `deliveries` first says which store it read. */
+  terminal: boolean;
 }
 
 const processOutput: CliOutput = {
   stdout: (text) => process.stdout.write(`${text}\n`),
   stderr: (text) => process.stderr.write(`${text}\n`),
   progress: process.stderr.isTTY === true,
+  terminal: process.stdout.isTTY === true,
 };
 
 /**
@@ -145,9 +148,9 @@ async function run(name: string, values: Values, positionals: string[], app: Cli
     case 'deliveries show':
     case 'deliveries retry':
     case 'deliveries purge': {
-      const store = await app.openStore(config);
+      const { store, name: storeName } = await app.openStore(config);
       try {
-        await runDeliveries(name.slice('deliveries '.length), positionals, deliveriesOptions(values), store, output);
+        await runDeliveries(name.slice('deliveries '.length), positionals, deliveriesOptions(values), { store, name: storeName }, output);
       } finally {
         await store.close();
       }

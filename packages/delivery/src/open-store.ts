@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type DeliveryStore, defaultStoreOptions, type StoreOptions } from './delivery-store.js';
-import { StoreUrlError } from './errors.js';
+import { StoreError, StoreUrlError } from './errors.js';
 import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -7,6 +9,8 @@ import { SqliteStore } from './sqlite-store.js';
  * Opens the store named by `store.url`: `sqlite:<path>` (the embedded default) or
  * `postgres://…` / `postgresql://…`. Rejects with `StoreUrlError` for any other URL or a store
  * that would not be durable (`sqlite::memory:`), `StoreError` when the store cannot be opened.
+ * A missing SQLite file is created, a missing directory is not (a mistyped path is an error,
+ * not a new empty store somewhere).
  * `options` default to a 5 s time limit and a silent logger.
  */
 export async function openStore(url: string, options: StoreOptions = defaultStoreOptions): Promise<DeliveryStore> {
@@ -16,6 +20,7 @@ export async function openStore(url: string, options: StoreOptions = defaultStor
     if (path === ':memory:' || path.startsWith('file:') || path.includes('mode=memory')) {
       throw new StoreUrlError(`store.url "${url}" is not durable; give a file path, e.g. sqlite:./.data/deliveries.db`);
     }
+    if (!existsSync(dirname(path))) throw new StoreError(`no directory ${dirname(path)} for the SQLite store ${path}: create it first`);
     return SqliteStore.open(path, options);
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return PostgresStore.open(url, options);

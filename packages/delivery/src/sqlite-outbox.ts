@@ -1,5 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type {
   AttemptRecord,
@@ -39,7 +38,7 @@ export class SqliteOutbox {
   readonly inode: { dev: number; ino: number };
   private readonly statements = new Map<string, Database.Statement>();
 
-  /** Creates the file at `path` when it is missing; given `expected` (a restart), opens only that file. */
+  /** Creates the file at `path` (not its directory) when it is missing; given `expected` (a restart), opens only that file. */
   constructor(
     private readonly path: string,
     expected?: { dev: number; ino: number },
@@ -47,8 +46,6 @@ export class SqliteOutbox {
     if (expected) {
       this.inode = expected;
       this.checkFile();
-    } else {
-      mkdirSync(dirname(path), { recursive: true });
     }
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');

@@ -1,10 +1,12 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { openStore } from '@ccx-hook/delivery';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '@ccx-hook/test-postgres';
-import { runCli } from './cli-process.js';
+import { bin, cleanEnv, runCli } from './cli-process.js';
 
 interface StoreUnderTest {
   url: string;
@@ -58,7 +60,8 @@ for (const [kind, create] of Object.entries(stores)) {
     it('lists with filters, as JSON for scripts and as a table for people', async () => {
       const dead = await cli('list', '--status', 'dead', '--json');
       expect(dead.code, dead.stderr).to.equal(0);
-      const page = JSON.parse(dead.stdout) as { deliveries: { id: string; lastError: string }[] };
+      const page = JSON.parse(dead.stdout) as { store: string; deliveries: { id: string; lastError: string }[] };
+      expect(page.store, 'the store it read').to.equal(store!.url);
       expect(page.deliveries.map((d) => d.id)).to.deep.equal([ids.dead]);
       expect(page.deliveries[0]!.lastError).to.equal('integrator answered HTTP 500');
       const table = await cli('list', '--cluster', 'a');
@@ -75,6 +78,7 @@ for (const [kind, create] of Object.entries(stores)) {
       expect(shown.stdout).to.match(/status:\s+dead/);
       expect(shown.stdout).to.match(/1\s+\S+Z\s+12ms\s+integrator answered HTTP 500/);
       const json = await cli('show', ids.delivered, '--json');
+      expect(JSON.parse(json.stdout).store).to.equal(store!.url);
       expect(JSON.parse(json.stdout).attempts).to.have.length(1).and.to.have.nested.property('[0].statusCode', 204);
       expect(shown.stdout + json.stdout).not.to.include('PLANTED-SESSION-ID');
       const missing = await cli('show', 'msg_missing');
@@ -91,13 +95,25 @@ for (const [kind, create] of Object.entries(stores)) {
       expect(list.deliveries).to.have.length(0);
       const none = await cli('retry', '--dead');
       expect(none.code).to.equal(0);
-      expect(none.stdout.trim()).to.equal('queued 0 dead deliveries again');
+      expect(none.stdout.trim()).to.equal('queued 0 deliveries again');
     });
 
     it('purges delivered deliveries older than an age', async () => {
-      expect((await cli('purge', '--delivered-before', '1d')).stdout.trim()).to.equal('purged 0 delivered deliveries');
-      expect((await cli('purge', '--delivered-before', '0s')).stdout.trim()).to.equal('purged 1 delivered deliveries');
+      expect((await cli('purge', '--delivered-before', '1d')).stdout.trim()).to.equal('purged 0 deliveries');
+      expect((await cli('purge', '--delivered-before', '0s')).stdout.trim()).to.equal('purged 1 delivery');
       expect((await cli('show', ids.delivered)).code).to.equal(1);
+    });
+
+    it('says first which store it read when the output is a terminal, the password left out', async () => {
+      // script(1) gives the command a terminal, as an operator's shell would.
+      // PostgreSQL here trusts any password: one is given, to see it left out.
+      const url = store!.url.replace(/^(postgres(ql)?:\/\/[^:/@]+)@/, '$1:PLANTED-PASSWORD@');
+      const command = [process.execPath, bin, 'deliveries', 'list', '--status', 'pending'].map((word) => `'${word}'`).join(' ');
+      const { stdout } = await promisify(execFile)('script', ['-qec', command, '/dev/null'], { env: cleanEnv({ CCX_HOOK_STORE_URL: url }) });
+      const lines = stdout.split(/\r?\n/);
+      expect(lines[0]).to.equal(`store: ${url.replace('PLANTED-PASSWORD', '[redacted]')}`);
+      expect(lines[1]).to.match(/^ID\s+STATUS/);
+      expect(stdout).to.include(ids.pending).and.not.include('PLANTED-PASSWORD');
     });
 
     it('answers bad usage with exit status 2 and one line', async () => {
@@ -123,5 +139,15 @@ describe('end to end: deliveries commands never read a store that is not there',
     expect(result.stderr).to.include(`no store at ${typo}`).and.include('store.url');
     expect(result.stdout).to.equal('');
     expect(existsSync(join(dir, 'typo')), 'no directory made').to.equal(false);
+  });
+
+  it('serve makes a missing store file but no missing directory, naming the path', async () => {
+    const typo = join(dir, 'no-such-dir', 'x.db');
+    const env = { CCX_HOOK_HOOKS_URL: 'http://127.0.0.1:8080', CCX_HOOK_GRPC_ADDRESS: '127.0.0.1:0', CCX_HOOK_HTTP_ADDRESS: '127.0.0.1:0' };
+    const result = await runCli(['serve', '--store-url', `sqlite:${typo}`], env);
+    expect(result.code).to.equal(1);
+    expect(result.stderr.trim().split('\n')).to.have.length(1);
+    expect(result.stderr).to.include('store.url').and.include(`no directory ${join(dir, 'no-such-dir')}`);
+    expect(existsSync(join(dir, 'no-such-dir')), 'no directory made').to.equal(false);
   });
 });

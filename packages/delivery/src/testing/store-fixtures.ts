@@ -21,7 +21,7 @@ export async function sqliteFixture(): Promise<StoreFixture> {
   let dir = mkdtempSync(join(tmpdir(), 'ccx-store-'));
   return {
     name: 'SQLite',
-    open: () => SqliteStore.open(join(dir, 'sub', 'deliveries.db')),
+    open: () => SqliteStore.open(join(dir, 'deliveries.db')),
     async clear() {
       rmSync(dir, { recursive: true, force: true });
       dir = mkdtempSync(join(tmpdir(), 'ccx-store-'));
