@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type winston from 'winston';
-import { jsonLine } from './create-logger.js';
+import { jsonLine, pretty } from './create-logger.js';
 
 const MESSAGE = Symbol.for('message');
 
@@ -24,5 +24,13 @@ describe('jsonLine', () => {
     const line = JSON.parse(lineOf({ cycle, big: 10n, secrets: ['planted'], level: 'warn', message: 'odd' }));
     expect(line).to.include({ level: 'warn', message: 'odd', big: '10', secrets: '[redacted]' });
     expect(line.cycle).to.deep.equal({ self: '[Circular]' });
+  });
+});
+
+describe('pretty', () => {
+  it('writes the fields that have a value, never a literal undefined', () => {
+    const info = { level: 'warn', message: 'delivery attempt failed', timestamp: '2026-12-04T10:00:00.123Z', status: undefined, error: 'request to http://127.0.0.1:8080 failed: ECONNREFUSED', attempts: 2 };
+    const line = (pretty.transform(info as winston.Logform.TransformableInfo, pretty.options) as Record<symbol, string>)[MESSAGE]!;
+    expect(line).to.equal('10:00:00.123 warn  delivery attempt failed  error=request to http://127.0.0.1:8080 failed: ECONNREFUSED attempts=2');
   });
 });

@@ -33,8 +33,10 @@ export const jsonLine = winston.format((info) => {
   return info;
 });
 
-const pretty = winston.format.printf(({ level, message, timestamp, ...meta }) => {
+/** A line for humans (`log.format=pretty`): time, level, message, then `key=value` for each field that has a value. */
+export const pretty = winston.format.printf(({ level, message, timestamp, ...meta }) => {
   const fields = Object.entries(meta)
+    .filter(([, value]) => value !== undefined)
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(' ');
   return `${String(timestamp).slice(11, 23)} ${level.padEnd(5)} ${String(message)}${fields ? `  ${fields}` : ''}`;

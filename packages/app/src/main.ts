@@ -52,7 +52,9 @@ const app: CliApp = {
     const stopSignal = waitForStopSignal();
     // Loaded by this command only, so that serve does not start with the receiver's code.
     const { startMockHooks } = await import('@ccx-hook/mock-hooks');
-    const receiver = await startMockHooks({ ...options, print: (text) => process.stdout.write(`${text}\n`) });
+    const receiver = await startMockHooks({ ...options, print: (text) => process.stdout.write(`${text}\n`) }).catch((error: Error) => {
+      throw new Error(`mock-hooks cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 8080} (--host, --port): ${error.message}`);
+    });
     process.stdout.write(`mock-hooks listening on ${receiver.url}\n`);
     await stopSignal;
     await receiver.close();

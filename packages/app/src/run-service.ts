@@ -102,7 +102,9 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     });
   } catch (error) {
     await store.close();
-    throw new Error(`cannot listen on ${config.grpcAddress}: ${(error as Error).message}`);
+    // grpc-js wraps the socket's error ("No address added out of total 1 resolved errors: [listen EADDRINUSE …]").
+    const { message } = error as Error;
+    throw new Error(`cannot listen on ${config.grpcAddress} (grpc.address): ${/\[(.+)\]$/.exec(message)?.[1] ?? message}`);
   }
   const grpcLog = (...args: unknown[]) => logger.warn('grpc-js', { detail: format(...args) });
   setLogger({ error: grpcLog, info: grpcLog, debug: grpcLog });

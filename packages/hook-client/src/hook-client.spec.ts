@@ -139,6 +139,7 @@ describe('HookClient', () => {
     server = undefined;
     const error = await failure(new HookClient().send(request(url)));
     expect(error.code).to.equal('ERR_HOOK_CONNECTION');
+    expect(error.message, 'names the endpoint').to.equal(`request to ${new URL(url).origin} failed: ECONNREFUSED`);
     expect(error.retryable).to.equal(true);
   });
 });

@@ -218,7 +218,8 @@ export class HookClient {
       // endpoint cannot be reached as configured, like any connection failure.
       return new HookError('ERR_HOOK_CONNECTION', `TLS handshake failed: ${code}: ${(error as Error).message}`, { cause: error });
     }
-    return new HookError('ERR_HOOK_CONNECTION', `request failed: ${code}`, { cause: error });
+    // The origin names the endpoint that failed (never a path's or user-info's secrets).
+    return new HookError('ERR_HOOK_CONNECTION', `request to ${new URL(request.url).origin} failed: ${code}`, { cause: error });
   }
 }
 

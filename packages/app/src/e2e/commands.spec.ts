@@ -86,7 +86,8 @@ describe('end to end: commands, configuration and errors', function () {
     try {
       const grpc = await runCli(['serve', '--grpc-address', address, '--http-address', '127.0.0.1:0'], serveEnv());
       expect(grpc.code).to.equal(1);
-      expectOneLine(grpc, `cannot listen on ${address}`, 'EADDRINUSE');
+      expectOneLine(grpc, `cannot listen on ${address} (grpc.address): listen EADDRINUSE`);
+      expect(grpc.stderr).not.to.include('resolved errors');
       expect(grpc.stdout).to.equal('');
       const http = await runCli(['serve', '--grpc-address', '127.0.0.1:0', '--http-address', address], serveEnv());
       expect(http.code).to.equal(1);
