@@ -10,14 +10,20 @@ export const localServerDefaults: SchemaDefaults = {
   storeUrl: 'sqlite:./.data/local-deliveries.db',
 };
 
+/** Where `local-server` sends hooks, and whether that is this machine. */
+export interface LocalTarget {
+  url: string;
+  onThisMachine: boolean;
+}
+
 /**
  * The base URL of `local-server [target]`: a URL, `host[:port]` meaning `http://host:port`
  * (port 8080 when absent), or a bare port meaning `http://127.0.0.1:port`. Default
- * `http://127.0.0.1:8080`. The target must be on this machine (`localhost`, 127.0.0.0/8 or
- * `::1`): local development sends no hook off the machine. Throws `UsageError`.
+ * `http://127.0.0.1:8080`. Any host will do (a container's name, a VM, a colleague's machine):
+ * only the service's own listening stays on loopback. Throws `UsageError`.
  */
-export function localTarget(target: string | undefined): string {
-  if (target === undefined) return 'http://127.0.0.1:8080';
+export function localTarget(target: string | undefined): LocalTarget {
+  if (target === undefined) return { url: 'http://127.0.0.1:8080', onThisMachine: true };
   let url: URL;
   try {
     if (/^\d+$/.test(target)) url = new URL(`http://127.0.0.1:${target}`);
@@ -25,10 +31,8 @@ export function localTarget(target: string | undefined): string {
   } catch {
     throw new UsageError(`local-server target must be a URL, host[:port] or a port, got "${target}"`);
   }
-  if (!isLoopback(url.hostname)) {
-    throw new UsageError(`local-server sends hooks to this machine only (localhost, 127.0.0.1, ::1); the target "${target}" is ${url.hostname}`);
-  }
-  return url.href.replace(/\/$/, '');
+  if (url.search || url.hash) throw new UsageError(`local-server target may not carry a query or a fragment, got "${target}"`);
+  return { url: url.href.replace(/\/$/, ''), onThisMachine: isLoopback(url.hostname) };
 }
 
 function isLoopback(hostname: string): boolean {

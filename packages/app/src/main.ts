@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type CliApp, type ConfigArguments, type OptionSpec, runCli } from '@ccx-hook/cli';
 import { defaultStoreOptions, openStore } from '@ccx-hook/delivery';
-import { configKeys, configSchema, flagName, serveDefaults } from './config-schema.js';
+import { configKeys, configSchema, flagName, type SchemaDefaults, serveDefaults } from './config-schema.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './create-logger.js';
 import { loadConfig } from './load-config.js';
@@ -11,21 +11,28 @@ import { runService } from './run-service.js';
 import { version } from './version.js';
 import { waitForStopSignal } from './wait-for-stop-signal.js';
 
-const configFlags: Record<string, OptionSpec> = Object.fromEntries(
-  configKeys(configSchema(serveDefaults)).map(({ key, doc, default: value }) => [
-    flagName(key),
-    {
-      type: 'string',
-      value: '<value>',
-      description: value === '' || value === null ? doc : `${doc} (default ${String(value)})`,
-    } satisfies OptionSpec,
-  ]),
-);
+/** The configuration keys as flags, each with its default under `defaults`. */
+function configFlags(defaults: SchemaDefaults): Record<string, OptionSpec> {
+  return Object.fromEntries(
+    configKeys(configSchema(defaults)).map(({ key, doc, default: value }) => [
+      flagName(key),
+      {
+        type: 'string',
+        value: '<value>',
+        description: value === '' || value === null ? doc : `${doc} (default ${String(value)})`,
+      } satisfies OptionSpec,
+    ]),
+  );
+}
+
+// local-server's target takes the place of hooks.url.
+const { 'hooks-url': _targetInstead, ...localServerFlags } = configFlags(localServerDefaults);
 
 const app: CliApp = {
   program: 'ccx-hook-service',
   version,
-  configFlags,
+  configFlags: configFlags(serveDefaults),
+  localServerFlags,
 
   async serve(args: ConfigArguments) {
     const config = loadConfig({ ...args, env: process.env, defaults: serveDefaults });
@@ -37,14 +44,15 @@ const app: CliApp = {
   },
 
   async localServer(target: string | undefined, args: ConfigArguments) {
-    const flags = { ...args.flags, 'hooks-url': localTarget(target) };
+    const { url, onThisMachine } = localTarget(target);
+    const flags = { ...args.flags, 'hooks-url': url };
     const config = loadConfig({ ...args, flags, env: process.env, defaults: localServerDefaults });
     const host = config.grpcAddress.replace(/:\d+$/, '');
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
       throw new ConfigError(`local-server listens on loopback only; grpc.address is "${config.grpcAddress}"`);
     }
     makeDefaultStoreDirectory(config.storeUrl);
-    await runService(config, createLogger(config.log));
+    await runService(config, createLogger(config.log), { target: url, ...(!onThisMachine && { target_is: 'not on this machine: hooks leave it' }) });
   },
 
   async mockHooks(options) {

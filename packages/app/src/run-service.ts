@@ -19,9 +19,9 @@ import { waitForStopSignal } from './wait-for-stop-signal.js';
  * Runs the service until SIGTERM or SIGINT: opens the store, starts the dispatcher and the
  * gRPC server, then shuts down gracefully — new calls refused, in-flight calls answered,
  * attempts given the grace period, leases released, store closed. SIGHUP reads the secret
- * and TLS files again.
+ * and TLS files again. `startFields` join the start line (local-server's target).
  */
-export async function runService(config: ServiceConfig, logger: Logger): Promise<void> {
+export async function runService(config: ServiceConfig, logger: Logger, startFields: Record<string, string> = {}): Promise<void> {
   const stopSignal = waitForStopSignal();
   const { credentials } = config;
   const serverTls = credentials.grpcTls && startError('grpc.tls', () => new ServerTls(credentials.grpcTls!));
@@ -160,6 +160,7 @@ export async function runService(config: ServiceConfig, logger: Logger): Promise
     endpoints,
     signed: credentials.secrets.length > 0,
     tls: serverTls ? (serverTls.mutual ? 'mutual' : 'server') : 'off',
+    ...startFields,
   });
   const stopReloading = reloadCredentialsOnSighup(config, client, serverTls, logger, (reloaded) => (signing = reloaded.secrets.length));
   if (credentials.secrets.length === 0) {

@@ -83,8 +83,8 @@ const deliveriesSpecs: CommandSpec[] = [
   },
 ];
 
-/** The commands of the CLI; `configFlags` are the configuration keys `serve` and `local-server` take as flags. */
-export function commandSpecs(configFlags: Record<string, OptionSpec>): CommandSpec[] {
+/** The commands of the CLI; `configFlags` and `localServerFlags` are the configuration keys `serve` and `local-server` take as flags. */
+export function commandSpecs(configFlags: Record<string, OptionSpec>, localServerFlags: Record<string, OptionSpec>): CommandSpec[] {
   return [
     {
       name: 'serve',
@@ -101,11 +101,11 @@ export function commandSpecs(configFlags: Record<string, OptionSpec>): CommandSp
       arguments: '[target]',
       minArguments: 0,
       maxArguments: 1,
-      options: { help, config, ...configFlags },
+      options: { help, config, ...localServerFlags },
       notes:
-        'target is a URL or host[:port] (default http://127.0.0.1:8080). Listens on loopback only,\n' +
-        'logs for humans, keeps its store under ./.data/: its defaults differ from those below in\n' +
-        'grpc.address 127.0.0.1:50051, log.format pretty, store.url sqlite:./.data/local-deliveries.db.',
+        'target is a URL, host[:port] or a port (default http://127.0.0.1:8080), on this machine or\n' +
+        'not; it takes the place of hooks.url. Listens on loopback only, logs for humans, keeps its\n' +
+        'store under ./.data/ (the defaults below).',
     },
     {
       name: 'mock-hooks',

@@ -23,8 +23,10 @@ export interface CliApp {
   /** The program name in help and errors. */
   program: string;
   version: string;
-  /** The configuration keys that `serve` and `local-server` accept as flags. */
+  /** The configuration keys that `serve` accepts as flags. */
   configFlags: Record<string, OptionSpec>;
+  /** Those `local-server` accepts, with its own defaults. */
+  localServerFlags: Record<string, OptionSpec>;
   /** Runs the service until it is stopped. */
   serve(config: ConfigArguments): Promise<void>;
   /** Runs the service for local development against `target` until it is stopped. */
@@ -59,7 +61,7 @@ const processOutput: CliOutput = {
  * status: 0 success, 1 failure, 2 usage error. Errors are one line on stderr.
  */
 export async function runCli(argv: string[], app: CliApp, output: CliOutput = processOutput): Promise<number> {
-  const commands = commandSpecs(app.configFlags);
+  const commands = commandSpecs(app.configFlags, app.localServerFlags);
   try {
     if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
       output.stdout(programHelp(app.program, commands));

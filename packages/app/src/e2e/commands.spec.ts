@@ -116,7 +116,7 @@ describe('end to end: commands, configuration and errors', function () {
       ['mock-hooks', '--latency', 'slow'],
       ['test-client', 'add_node', '{"clusterId":"c1","nodeCount":-1}'],
       ['test-client', 'add_node', '{"clusterId":5}'],
-      ['local-server', 'http://example.com'],
+      ['local-server', 'http://my server'],
       ['mock-hooks', '--secret', 'NOT-A-WHSEC'],
       ['mock-hooks', '--secret', `whsec_${Buffer.from('only-16-bytes!!!').toString('base64')}`],
     ]) {
@@ -136,6 +136,10 @@ describe('end to end: commands, configuration and errors', function () {
       expect(help.stdout).to.match(new RegExp(`^Usage: ccx-hook-service ${command}`));
     }
     expect((await runCli(['serve', '--help'])).stdout).to.include('--hooks-pre-add-node-failure-policy');
+    const local = (await runCli(['local-server', '--help'])).stdout;
+    expect(local, 'local-server\'s own defaults').to.include('(default 127.0.0.1:50051)').and.include('(default 127.0.0.1:9464)');
+    expect(local).to.include('(default sqlite:./.data/local-deliveries.db)').and.include('(default pretty)');
+    expect(local).not.to.include('0.0.0.0').and.not.include('--hooks-url ');
   });
 
   it('lets test-client run with stray CCX_HOOK_ variables in the shell', async () => {
@@ -193,6 +197,14 @@ describe('end to end: commands, configuration and errors', function () {
       const result = await runCli(['test-client', 'create_cluster', '{"clusterId":"c9"}', '--address', `127.0.0.1:${port}`]);
       expect(JSON.parse(result.stdout)).to.deep.include({ approved: true, decidedBy: 'DECIDED_BY_INTEGRATOR' });
       await local.waitFor(/pre- hook decided by the integrator/);
+    });
+
+    it('runs local-server against another host, saying in its start line that hooks leave this machine', async () => {
+      const local = new CliProcess(['local-server', 'myserver:9000', '--grpc-address', '127.0.0.1:0', '--http-address', '127.0.0.1:0'], {}, dir);
+      processes.push(local);
+      const line = await local.waitFor(/ccx-hook-service listening/);
+      expect(line).to.include('target=http://myserver:9000').and.include('target_is=not on this machine: hooks leave it');
+      expect(line).to.include('address=127.0.0.1:0');
     });
 
     it('warns at start when hooks are unsigned, and only then', async () => {
