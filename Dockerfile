@@ -1,27 +1,27 @@
 # syntax=docker/dockerfile:1
 # The ccx-hook-service image: `serve` by default, any other command when given one
-# (`docker run … ccx-hook-service mock-hooks --host 0.0.0.0`). Built in three stages:
-#   build   — the workspace, compiled, packed into tarballs (npm pack);
-#   install — the tarballs installed with production dependencies only, as
-#             tools/production-install does it (better-sqlite3 may compile here);
-#   runtime — Node.js and that node_modules, nothing else, as a non-root user.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# (`docker run … ccx-hook-service mock-hooks --host 0.0.0.0`). Built in stages:
+#   toolchain — Node.js and a compiler: better-sqlite3 compiles from source wherever no
+#               prebuilt binary can be downloaded (an offline or proxied build);
+#   build     — the workspace, compiled, packed into tarballs (npm run pack);
+#   install   — the tarballs installed with production dependencies only, as
+#               tools/production-install does it;
+#   runtime   — Node.js and that node_modules, nothing else, as a non-root user.
+# Node.js 24, the current LTS; the code keeps to what Node.js 20, 22 and 24 share.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
-FROM ${NODE_IMAGE} AS build
-WORKDIR /src
-COPY . .
-RUN npm ci --no-audit --no-fund \
- && npm run build \
- && mkdir /tarballs \
- && npm pack --silent --pack-destination /tarballs \
-      -w packages/proto -w packages/mapping -w packages/hook-client -w packages/delivery \
-      -w packages/server -w packages/mock-hooks -w packages/console -w packages/cli -w packages/app
-
-FROM ${NODE_IMAGE} AS install
-# A compiler for better-sqlite3, for when no prebuilt binary can be downloaded.
+FROM ${NODE_IMAGE} AS toolchain
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
+
+FROM toolchain AS build
+WORKDIR /src
+COPY . .
+RUN npm ci --no-audit --no-fund \
+ && npm run pack -- /tarballs
+
+FROM toolchain AS install
 WORKDIR /app
 COPY --from=build /tarballs /tarballs
 RUN echo '{ "private": true }' > package.json \

@@ -138,6 +138,16 @@ describe('loadConfig', () => {
     expect(error(() => load({ CCX_HOOK_SERVICE_HOSTS: 'x' }))).to.include('CCX_HOOK_SERVICE_HOSTS');
   });
 
+  it('refuses a placeholder secret (the old Kubernetes template\'s, an example\'s), naming its position only', () => {
+    const text = (words: string) => `whsec_${Buffer.from(words).toString('base64')}`;
+    for (const placeholder of ['REPLACE-ME-WITH-32-RANDOM-BYTES!', 'change-me-change-me-change-me!!', 'an-example-secret-of-32-bytes-xx']) {
+      const message = error(() => load({ CCX_HOOK_HOOKS_SECRET: `${text('a-real-enough-secret-of-32-bytes')},${text(placeholder)}` }));
+      expect(message, placeholder).to.include('hooks.secret').and.include('secret 2 is a placeholder').and.include('openssl rand');
+      expect(message).not.to.include(text(placeholder));
+    }
+    expect(load({ CCX_HOOK_HOOKS_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}` }).credentials.secrets).to.have.length(1);
+  });
+
   it('names the nearest known variable for a mistyped one, and none for a name far from all', () => {
     expect(error(() => load({ CCX_HOOK_HOOKS_ULR: 'http://x' }))).to.equal(
       'invalid configuration: unknown environment variable CCX_HOOK_HOOKS_ULR; did you mean CCX_HOOK_HOOKS_URL?',

@@ -227,12 +227,28 @@ function readKeyFile(key: string, path: string): string | undefined {
 function readSecrets(inline: string, fromFile: string): string[] {
   const secrets = [inline, fromFile].flatMap((list) => list.split(/[,\n]/)).map((part) => part.trim()).filter(Boolean);
   secrets.forEach((secret, index) => {
+    let key: Buffer;
     try {
-      decodeSecret(secret);
+      key = decodeSecret(secret);
     } catch (error) {
       // The value is a secret: name its position, never the value.
       throw new ConfigError(`invalid configuration: hooks.secret (CCX_HOOK_HOOKS_SECRET): secret ${index + 1}: ${(error as Error).message}`);
     }
+    if (isPlaceholder(key)) {
+      throw new ConfigError(
+        `invalid configuration: hooks.secret (CCX_HOOK_HOOKS_SECRET): secret ${index + 1} is a placeholder, not random bytes; make one with: echo "whsec_$(openssl rand -base64 32)"`,
+      );
+    }
   });
   return secrets;
+}
+
+/**
+ * A secret that decodes to text asking to be replaced ("REPLACE-ME-WITH-32-RANDOM-BYTES!", an
+ * example's "change me"): shipped by a template, known to everyone. Random bytes are never all
+ * printable text with such words in it.
+ */
+function isPlaceholder(key: Buffer): boolean {
+  const text = key.toString('latin1');
+  return /^[\x20-\x7e]+$/.test(text) && /replace|change.?me|example|placeholder|secret.?here/i.test(text);
 }

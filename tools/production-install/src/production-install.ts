@@ -7,10 +7,11 @@
  * both processes with SIGTERM. Exits 1 at the first step that fails.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packTarballs } from './pack-tarballs.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const secret = `whsec_${Buffer.from('production-install-check-secret!').toString('base64')}`;
@@ -66,21 +67,11 @@ async function step<T>(name: string, run: () => Promise<T> | T): Promise<T> {
 }
 
 async function check(): Promise<void> {
-  const publicPackages = await step('find the public packages', () => {
-    const workspaces = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces;
-    return workspaces.filter((path) => !(JSON.parse(readFileSync(join(root, path, 'package.json'), 'utf8')) as { private?: boolean }).private);
-  });
   const tarballs = join(work, 'tarballs');
-  mkdirSync(tarballs);
   mkdirSync(folder);
-  await step(`pack ${publicPackages.length} packages`, () => {
-    execFileSync('npm', ['pack', '--silent', '--pack-destination', tarballs, ...publicPackages.flatMap((path) => ['-w', path])], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-    for (const tarball of readdirSync(tarballs)) {
-      const files = execFileSync('tar', ['-tzf', join(tarballs, tarball)], { encoding: 'utf8' }).split('\n');
-      const stray = files.filter((file) => /\.tsbuildinfo$|\.map$|\.spec\.|\/src\//.test(file));
-      if (stray.length > 0) throw new Error(`${tarball} carries build artefacts: ${stray.join(', ')}`);
-    }
-  });
+  // The store's directory, which serve does not make.
+  mkdirSync(join(work, 'data'));
+  await step('pack the public packages (npm run pack)', () => packTarballs(root, tarballs));
   await step('install the tarballs into an empty folder, production dependencies only', () => {
     writeFileSync(join(folder, 'package.json'), '{ "private": true }\n');
     const files = readdirSync(tarballs).map((tarball) => join(tarballs, tarball));

@@ -1,9 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse, parseAllDocuments } from 'yaml';
-import { serveDefaults } from '../config-schema.js';
+import { configKeys, configSchema, envName, serveDefaults } from '../config-schema.js';
 import { loadConfig } from '../load-config.js';
 import { ServiceMetrics } from '../service-metrics.js';
 import { startMockHooksProcess, startService, workspaceRoot } from './cli-process.js';
@@ -34,18 +35,59 @@ describe('deploy/kubernetes and the Dockerfile agree with the code', function ()
   const deployment = manifest('deployment.yaml');
   const service = manifest('service.yaml');
   const configMap = manifest('configmap.yaml');
-  const secret = manifest('secret.yaml');
+  const kustomization = manifest('kustomization.yaml');
+  /** secret.env.example, as an operator fills it in. */
+  const example = Object.fromEntries(
+    read('secret.env.example').split('\n').filter((line) => /^[A-Z_]+=/.test(line)).map((line) => line.split('=') as [string, string]),
+  );
+  const filledIn = {
+    CCX_HOOK_HOOKS_SECRET: `whsec_${Buffer.alloc(32, 9).toString('base64')}`,
+    CCX_HOOK_STORE_URL: 'postgres://ccx_hook:pw@postgres.database.svc:5432/ccx_hook',
+  };
   const container = deployment.spec.template.spec.containers[0];
   const containerPort = (name: string) => (container.ports as Array<{ name: string; containerPort: number }>).find((port) => port.name === name)!.containerPort;
-  const environment = { ...configMap.data, ...secret.stringData } as Record<string, string>;
+  const environment = { ...configMap.data, ...filledIn } as Record<string, string>;
 
   it('parses every YAML document and the dashboard JSON', () => {
     for (const file of readdirSync(deploy)) {
       if (file.endsWith('.yaml')) for (const document of parseAllDocuments(read(file))) expect(document.errors, file).to.deep.equal([]);
     }
     expect(() => JSON.parse(read('grafana-dashboard.json'))).not.to.throw();
-    const kustomization = manifest('kustomization.yaml');
     for (const file of kustomization.resources as string[]) expect(readdirSync(deploy)).to.include(file);
+  });
+
+  it('cannot overwrite the operator\'s Secret, nor ship a placeholder secret', () => {
+    const applied = (kustomization.resources as string[]).flatMap((file) => parseAllDocuments(read(file)).map((document) => document.toJS() as { kind: string }));
+    expect(applied.map((resource) => resource.kind), 'no Secret among the resources').not.to.include('Secret');
+    // The Secret comes from a file the operator writes, under a hashed name no hand-made Secret has.
+    expect(kustomization.secretGenerator).to.deep.equal([{ name: 'ccx-hook', envs: ['secret.env'], options: { labels: { 'app.kubernetes.io/name': 'ccx-hook' } } }]);
+    expect(container.envFrom).to.deep.include({ secretRef: { name: 'ccx-hook' } });
+    const tracked = execFileSync('git', ['ls-files', 'deploy/kubernetes'], { cwd: workspaceRoot, encoding: 'utf8' });
+    expect(tracked).not.to.match(/secret\.env$/m);
+    expect(readFileSync(join(workspaceRoot, '.gitignore'), 'utf8')).to.match(/^deploy\/kubernetes\/secret\.env$/m);
+    expect(Object.keys(example).sort()).to.deep.equal(Object.keys(filledIn).sort());
+    // The example as it is, copied without filling in: the service refuses to start.
+    expect(() => loadConfig({ env: { ...configMap.data, ...example }, flags: {}, defaults: serveDefaults })).to.throw(/store\.url/);
+    // The old template's placeholder, should it be found in a cluster: refused too.
+    const placeholder = `whsec_${Buffer.from('REPLACE-ME-WITH-32-RANDOM-BYTES!').toString('base64')}`;
+    expect(() => loadConfig({ env: { ...environment, CCX_HOOK_HOOKS_SECRET: placeholder }, flags: {}, defaults: serveDefaults })).to.throw(/placeholder/);
+    // And the image is set in one place.
+    expect(kustomization.images).to.deep.equal([{ name: container.image.split(':')[0], newName: 'registry.example.com/ccx-hook-service', newTag: '0.1.0' }]);
+  });
+
+  it('names only configuration keys as CCX_HOOK_* variables (and, in comments, the ones Kubernetes injects)', () => {
+    const keys = new Set(configKeys(configSchema(serveDefaults)).map(({ key }) => envName(key)));
+    let names = 0;
+    for (const file of readdirSync(deploy)) {
+      for (const line of read(file).split('\n')) {
+        for (const [name] of line.matchAll(/CCX_HOOK_[A-Z0-9_]+/g)) {
+          names++;
+          const injected = /^CCX_HOOK_(SERVICE_HOST|PORT)$/.test(name) && line.trim().startsWith('#');
+          expect(keys.has(name) || injected, `${file}: ${name}`).to.equal(true);
+        }
+      }
+    }
+    expect(names).to.be.above(10);
   });
 
   it('configures only keys the service knows, with values it accepts', () => {
@@ -82,9 +124,11 @@ describe('deploy/kubernetes and the Dockerfile agree with the code', function ()
 
   it('builds the image from every public package, exposes the default ports and runs serve by default', () => {
     const dockerfile = readFileSync(join(workspaceRoot, 'Dockerfile'), 'utf8');
-    const root = JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8')) as { workspaces: string[] };
-    const publicPackages = root.workspaces.filter((path) => !(JSON.parse(readFileSync(join(workspaceRoot, path, 'package.json'), 'utf8')) as { private?: boolean }).private);
-    expect([...dockerfile.matchAll(/-w (\S+)/g)].map((match) => match[1])).to.deep.equal(publicPackages);
+    expect(dockerfile).to.include('npm run pack -- /tarballs').and.include('npm install --omit=dev --no-audit --no-fund /tarballs/*.tgz');
+    // Offline builds compile better-sqlite3: a compiler where npm ci and npm install run.
+    expect(dockerfile).to.match(/^FROM \$\{NODE_IMAGE\} AS toolchain\nRUN apt-get update \\\n && apt-get install -y --no-install-recommends python3 make g\+\+/m);
+    expect(dockerfile).to.match(/^FROM toolchain AS build$/m).and.match(/^FROM toolchain AS install$/m);
+    expect(/^ARG NODE_IMAGE=node:(\d+)-/m.exec(dockerfile)![1], 'the current LTS').to.equal('24');
     expect(/^EXPOSE (.*)$/m.exec(dockerfile)![1]!.split(' ').map(Number)).to.deep.equal([containerPort('grpc'), containerPort('http')]);
     const app = JSON.parse(readFileSync(join(workspaceRoot, 'packages/app/package.json'), 'utf8')) as { name: string; bin: Record<string, string> };
     expect(dockerfile).to.include(`ENTRYPOINT ["node", "/app/node_modules/${app.name}/${app.bin[app.name]}"]`);
