@@ -1,3 +1,6 @@
+// Node.js types in this package's declarations come from @types/node: kept in the emitted
+// index.d.ts, so that a consumer on TypeScript 7 (whose `types` default is []) needs no setting.
+/// <reference types="node" preserve="true" />
 export type { CallObserver, CallOutcome } from './call-observer.js';
 export type { DecisionMaker, DecisionObserver, DecisionRecord } from './decision-observer.js';
 export { HookService, type HookServiceOptions, type Outbox } from './hook-service.js';

@@ -1,13 +1,14 @@
 /**
  * The production install, as an operator or an integrator does it outside this repository:
- * packs every public package, installs the tarballs into an empty folder with production
- * dependencies only (no registry access to our own packages is needed), then from that folder
+ * packs every public package, runs the README's mock-hooks CI script in an empty folder (it
+ * installs the tarballs with production dependencies only; no registry access to our own
+ * packages is needed), then from that folder
  * runs `mock-hooks --port 0` and `serve`, probes `/readyz`, calls a pre- and a post- hook with
  * `test-client`, sends a hook with `@ccx-hook/hook-client` imported from the folder, and stops
  * both processes with SIGTERM. Exits 1 at the first step that fails.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,12 +73,14 @@ async function check(): Promise<void> {
   // The store's directory, which serve does not make.
   mkdirSync(join(work, 'data'));
   await step('pack the public packages (npm run pack)', () => packTarballs(root, tarballs));
-  await step('install the tarballs into an empty folder, production dependencies only', () => {
-    writeFileSync(join(folder, 'package.json'), '{ "private": true }\n');
-    const files = readdirSync(tarballs).map((tarball) => join(tarballs, tarball));
-    execFileSync('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error', ...files], { cwd: folder, env: env(), stdio: ['ignore', 'ignore', 'inherit'] });
+  await step("the README's mock-hooks CI script as pasted: installs the nine tarballs, starts and stops mock-hooks", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const script = /<!-- example: mock-hooks-ci -->\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    if (!script) throw new Error('README.md has no mock-hooks-ci example');
+    cpSync(tarballs, join(folder, 'tarballs'), { recursive: true });
+    execFileSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: folder, env: env(), stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000 });
+    if (!/^mock-hooks listening on http:\/\/127\.0\.0\.1:\d+$/m.test(readFileSync(join(folder, 'mock.log'), 'utf8'))) throw new Error('mock.log has no listening line');
   });
-
   const mock = installed(['mock-hooks', '--port', '0', '--secret', secret]);
   const url = (await step('mock-hooks --port 0', () => mock.waitFor(/mock-hooks listening on/))).replace(/^.*listening on /, '').trim();
   const service = installed(['serve'], {
