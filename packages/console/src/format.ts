@@ -1,6 +1,6 @@
-/** A time as `2026-11-29 20:35:12` (UTC), as operators compare it with logs. */
+/** A time as `2026-11-29 20:35:12 UTC`, its zone named, as operators compare it with logs. */
 export function formatTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+  return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
 }
 
 /** A span as `850 ms`, `42 s`, `12 min`, `3 h 5 min` or `2 d 4 h`. */

@@ -79,6 +79,30 @@ describe('startConsole', function () {
     return id;
   };
 
+  it('offers "Retry all dead" only where it can act: something dead, a token, and a viewer who may use it', async () => {
+    const retryAll = /href="\/retry-dead[^"]*">Retry all dead/;
+    const readOnly = await start('127.0.0.1:0', false);
+    expect(await (await fetch(`${readOnly.base}/`)).text()).not.to.match(retryAll).and.not.to.include('Log in to retry all dead');
+    await deadDelivery('c-1');
+    const noToken = await (await fetch(`${readOnly.base}/`)).text();
+    expect(noToken, 'without console.token nobody can retry').not.to.match(retryAll).and.not.to.include('Log in to retry all dead');
+    await running!.close();
+    const withToken = await start('127.0.0.1:0', true);
+    const bearer = { headers: { authorization: `Bearer ${token}` } };
+    expect(await (await fetch(`${withToken.base}/`, bearer)).text()).to.match(retryAll);
+    expect(await (await fetch(`${withToken.base}/`)).text(), 'not logged in').to.include('href="/login">Log in to retry all dead');
+    expect(await (await fetch(`${withToken.base}/deliveries?state=dead&cluster=c-1`, bearer)).text()).to.match(/href="\/retry-dead\?cluster=c-1">Retry all dead of cluster c-1/);
+    expect(await (await fetch(`${withToken.base}/deliveries?state=dead&cluster=c-2`, bearer)).text(), 'none dead there').not.to.match(retryAll);
+  });
+
+  it('writes every time with its zone', async () => {
+    const { base } = await start('127.0.0.1:0', false);
+    const id = await deadDelivery('c-1');
+    const page = await (await fetch(`${base}/deliveries/${id}`)).text();
+    expect(page).to.match(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    expect(page).not.to.match(/\d\d:\d\d:\d\d</);
+  });
+
   it('on loopback, shows pages without the token but refuses every action', async () => {
     const id = await deadDelivery('c1');
     const { base } = await start('127.0.0.1:0', false);

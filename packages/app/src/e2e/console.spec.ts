@@ -102,6 +102,10 @@ describe('end to end: the console in a real browser', function () {
     await page.waitForURL(`${base}/`);
     expect(await page.textContent('#dead-count')).to.equal('3');
     expect(await page.textContent('header .who')).to.contain('Alice Operator');
+    // The attempts plot is as wide as its section.
+    const plot = (await page.locator('#attempts svg.plot').boundingBox())!;
+    const section = (await page.locator('#attempts').boundingBox())!;
+    expect(plot.width / section.width).to.be.above(0.98);
     await shoot(page, '2-overview');
 
     await page.click('nav a[href="/deliveries"]');

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +110,37 @@ describe('README examples, pasted into a fresh folder outside the workspace', fu
       expect(refused).to.be.instanceOf(HookError).and.to.have.nested.property('details.statusCode', 401);
     } finally {
       await receiver.stop();
+    }
+  });
+});
+
+// The examples of the packages' own READMEs (inside the workspace, some private): each
+// type-checks, as written, against the packages' published declarations.
+describe('every other TypeScript example in a README type-checks against the packages', function () {
+  this.timeout(60_000);
+
+  it('compiles each one with strict settings', async () => {
+    const readmes = execFileSync('git', ['ls-files', 'README.md', '*/README.md'], { cwd: workspaceRoot, encoding: 'utf8' }).trim().split('\n');
+    // Inside an ES module package of the workspace, so that the packages resolve as a user's would.
+    const folder = mkdtempSync(join(workspaceRoot, 'packages/app/.readme-check-'));
+    try {
+      const written: string[] = [];
+      for (const readme of readmes) {
+        const text = readFileSync(join(workspaceRoot, readme), 'utf8');
+        for (const [, marker, code] of text.matchAll(/(<!-- example: [\w-]+ -->\n)?```ts\n([\s\S]*?)```/g)) {
+          if (marker) continue; // run in a fresh folder above
+          const name = `${readme.replace(/\/?README\.md$/, '').replace(/\W+/g, '-') || 'root'}-${written.length}.ts`;
+          writeFileSync(join(folder, name), code!);
+          written.push(name);
+        }
+      }
+      expect(written.length).to.be.at.least(10);
+      const compilerOptions = { strict: true, module: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: true, types: ['node', 'mocha'], moduleDetection: 'force' };
+      writeFileSync(join(folder, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.ts'] }));
+      const result = await run(join(workspaceRoot, 'node_modules/.bin/tsc'), ['-p', folder]).catch((error: { stdout: string }) => ({ stdout: error.stdout, failed: true }));
+      expect(result, result.stdout).not.to.have.property('failed');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });

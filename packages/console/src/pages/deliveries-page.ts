@@ -2,7 +2,7 @@ import type { DeliveryPage, DeliveryStatus } from '@ccx-hook/delivery';
 import { hookNames, isPreHook } from '@ccx-hook/mapping';
 import { formatTime } from '../format.js';
 import { type Html, html } from '../html.js';
-import { layout, type Viewer } from './layout.js';
+import { layout, retryDeadLink, type Viewer } from './layout.js';
 
 /** The time filter's choices: created within this span. */
 export const sinceChoices: Record<string, number> = { '1h': 3_600_000, '24h': 86_400_000, '7d': 604_800_000, '30d': 2_592_000_000 };
@@ -36,7 +36,7 @@ export function deliveriesPage(viewer: Viewer, query: DeliveriesQuery, page: Del
       <label>Created within ${select('since', Object.keys(sinceChoices), query.since, 'any time')}</label>
       <button>Filter</button> <a href="/deliveries">Clear</a>
     </form>
-    ${query.state === 'dead' && html`<p><a class="button" href="/retry-dead?${retryScope}">Retry all dead${query.cluster ? ` of cluster ${query.cluster}` : ''}${query.hook ? ` (${query.hook})` : ''}…</a></p>`}
+    ${query.state === 'dead' && html`<p>${retryDeadLink(viewer, retryScope, `Retry all dead${query.cluster ? ` of cluster ${query.cluster}` : ''}${query.hook ? ` (${query.hook})` : ''}…`, page.deliveries.length > 0)}</p>`}
     ${page.deliveries.length === 0
       ? html`<p class="muted" id="no-deliveries">No delivery matches.</p>`
       : html`<table id="deliveries"><tr><th>Delivery</th><th>Hook</th><th>Cluster</th><th>State</th><th>Attempts</th><th>Created</th><th>Last change</th><th>Last error</th></tr>

@@ -2,7 +2,7 @@ import type { AttemptRecord, Delivery, RetryResult } from '@ccx-hook/delivery';
 import { formatSpan, formatTime } from '../format.js';
 import { type Html, html } from '../html.js';
 import { redactPayload } from '../redact-payload.js';
-import { actionForm, layout, type Viewer } from './layout.js';
+import { actionForm, layout, retryDeadLink, type Viewer } from './layout.js';
 
 const retryResults: Record<RetryResult, string> = {
   queued: 'Queued again at the back of its cluster\'s queue.',
@@ -40,7 +40,7 @@ export function deliveryPage(viewer: Viewer, delivery: Delivery, attempts: reado
     ${retried && html`<p class="notice" id="retry-result">${retryResults[retried]}</p>`}
     <div id="delivery-summary">${sections['delivery-summary']}</div>
     <p>${delivery.status !== 'delivered' && actionForm(viewer, `/deliveries/${encodeURIComponent(delivery.id)}/retry`, 'Retry')}
-      ${delivery.status === 'dead' && html` <a class="button" href="/retry-dead?${cluster}">Retry all dead of cluster ${delivery.clusterId}…</a>`}</p>
+      ${(viewer.csrf || viewer.operator) && retryDeadLink(viewer, cluster, `Retry all dead of cluster ${delivery.clusterId}…`, delivery.status === 'dead')}</p>
     <h2>Attempts</h2>
     <div id="delivery-attempts">${sections['delivery-attempts']}</div>
     <h2>Body</h2>

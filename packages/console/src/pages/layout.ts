@@ -64,6 +64,17 @@ export function actionForm(viewer: Viewer, action: string, label: string, fields
   </form>`;
 }
 
+/**
+ * The link to retry the dead deliveries of `scope` (a query string), only where it can act:
+ * some are dead and a token is configured (a viewer not logged in is sent to log in first).
+ */
+export function retryDeadLink(viewer: Viewer, scope: URLSearchParams, label: string, anyDead: boolean): Html | '' {
+  if (!anyDead || !viewer.canAct) return '';
+  if (!viewer.csrf && !viewer.operator) return html`<a class="button" href="/login">Log in to retry all dead</a>`;
+  const query = scope.toString();
+  return html`<a class="button" href="/retry-dead${query ? `?${query}` : ''}">${label}</a>`;
+}
+
 /** A page saying what went wrong. */
 export function errorPage(viewer: Viewer, title: string, message: string): Html {
   return layout(title, viewer, html`<p class="error">${message}</p><p><a href="/">Back to the overview</a></p>`);

@@ -3,7 +3,7 @@ import type { MinuteCounts } from '../attempt-history.js';
 import { attemptsPlot, resultOrder } from '../attempts-plot.js';
 import { formatCount, formatSpan, formatTime } from '../format.js';
 import { type Html, html } from '../html.js';
-import { layout, type Viewer } from './layout.js';
+import { layout, retryDeadLink, type Viewer } from './layout.js';
 
 /** What the overview shows. */
 export interface Overview {
@@ -64,7 +64,7 @@ export function overviewPage(viewer: Viewer, overview: Overview): Html {
   return layout('Overview', viewer, html`
     ${section('delivery-stats', 'Post- hook deliveries')}
     ${section('blocked', 'Blocked clusters', html`<p class="muted">A cluster's deliveries go out in order: while its queue head keeps failing, every later one waits.</p>`)}
-    <p><a class="button" href="/retry-dead">Retry all dead…</a></p>
+    <p>${retryDeadLink(viewer, new URLSearchParams(), 'Retry all dead…', overview.stats.dead > 0)}</p>
     ${section('attempts', 'Attempts per minute, last hour (this replica)')}
     ${section('circuits', 'Integrator endpoints')}`, { live: 'overview' });
 }
