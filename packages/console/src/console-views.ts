@@ -1,5 +1,6 @@
 import type { BlockedCluster, DeliveryStatus, DeliveryStore, RetryResult, StoreStats } from '@ccx-hook/delivery';
 import type { Logger } from '@ccx-hook/hook-client';
+import { limits } from '@ccx-hook/mapping';
 import type { AttemptHistory } from './attempt-history.js';
 import type { Operator } from './console-auth.js';
 import type { DecisionLog } from './decision-log.js';
@@ -31,7 +32,7 @@ const countLimit = 100_000;
 const dayMs = 86_400_000;
 /** The overview's figures from the store are this fresh at most. */
 const overviewReadMs = 2_000;
-const clusterRule = { pattern: /^.{1,256}$/su, expected: 'a cluster id of at most 256 characters' };
+const clusterRule = { pattern: new RegExp(`^.{1,${limits.string}}$`, 'su'), expected: `a cluster id of at most ${limits.string} characters` };
 const idRule = /^[\w-]{1,128}$/;
 const retryResults: readonly RetryResult[] = ['queued', 'due-now', 'unchanged', 'not-found'];
 

@@ -5,7 +5,7 @@ import { CircuitBreaker, HookClient, silentLogger } from '@ccx-hook/hook-client'
 import { hookNames } from '@ccx-hook/mapping';
 import type { DecisionRecord } from './decision-observer.js';
 import { PreHookCaller } from './pre-hook-caller.js';
-import type { HooksSettings } from './server-options.js';
+import type { HooksSettings } from './hook-settings.js';
 
 describe('PreHookCaller decisions', () => {
   let receiver: Server;

@@ -7,7 +7,7 @@ import protobuf from 'protobufjs';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { CircuitBreaker, HookClient, silentLogger } from '@ccx-hook/hook-client';
 import { hookNames } from '@ccx-hook/mapping';
-import type { HooksSettings } from './server-options.js';
+import type { HooksSettings } from './hook-settings.js';
 import { type RunningServer, startServer } from './start-server.js';
 
 // Loaded proto services are untyped.

@@ -5,7 +5,7 @@ import { hookNames } from '@ccx-hook/mapping';
 import { HookServiceClient, PostDeleteClusterRequest } from '@ccx-hook/proto';
 import { HookService } from './hook-service.js';
 import { PreHookCaller } from './pre-hook-caller.js';
-import type { HooksSettings } from './server-options.js';
+import type { HooksSettings } from './hook-settings.js';
 
 describe('HookService.close', () => {
   it('answers every call that arrives after it UNAVAILABLE, while the server itself still accepts calls', async () => {

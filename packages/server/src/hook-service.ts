@@ -1,14 +1,14 @@
 import { type handleUnaryCall, type Server, type ServerUnaryCall, status } from '@grpc/grpc-js';
 import type { NewDelivery } from '@ccx-hook/delivery';
 import type { Logger } from '@ccx-hook/hook-client';
-import { InvalidRequestError, type PostHookName, type PreHookName, toPayload } from '@ccx-hook/mapping';
+import { InvalidRequestError, limits, type PostHookName, type PreHookName, toPayload } from '@ccx-hook/mapping';
 import { DecidedBy, HookServiceService, type HookServiceServer } from '@ccx-hook/proto';
 import { CallCancellation } from './call-cancellation.js';
 import type { CallObserver, CallOutcome } from './call-observer.js';
 import { shuttingDown, toGrpcStatus } from './grpc-status.js';
 import type { PreDecision } from './pre-decision.js';
 import type { PreHookCaller } from './pre-hook-caller.js';
-import type { HooksSettings } from './server-options.js';
+import type { HooksSettings } from './hook-settings.js';
 import { UndecodableRequest, withStrictDecoding } from './strict-decoding.js';
 import { traceContextOf, withTraceFields } from './trace-context.js';
 
@@ -27,7 +27,7 @@ export interface HookServiceOptions {
   observer?: CallObserver;
 }
 
-const maxIdempotencyKey = 256;
+const maxIdempotencyKey = limits.string;
 
 /**
  * The gRPC `ccx.hook.v1.HookService`: validates each request, maps it to the hook's public

@@ -14,7 +14,7 @@ import { DecidedBy } from '@ccx-hook/proto';
 import type { DecisionObserver } from './decision-observer.js';
 import { LoopStall } from './loop-stall.js';
 import { bareDecision, type PreDecision } from './pre-decision.js';
-import type { HooksSettings, PreHookPolicy } from './server-options.js';
+import type { HooksSettings, PreHookPolicy } from './hook-settings.js';
 import { type TraceContext, traceHeaders, withTraceFields } from './trace-context.js';
 
 /** How long the last attempt may outlive the answer given at the end of the budget, in ms. */

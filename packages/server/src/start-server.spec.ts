@@ -9,7 +9,7 @@ import { type HookName, hookNames } from '@ccx-hook/mapping';
 import { type IncomingHook, type MockAnswer, type MockHooks, startMockHooks } from '@ccx-hook/mock-hooks';
 import * as proto from '@ccx-hook/proto';
 import { DecidedBy, HookServiceClient } from '@ccx-hook/proto';
-import type { HookSettings, HooksSettings } from './server-options.js';
+import type { HookSettings, HooksSettings } from './hook-settings.js';
 import { type RunningServer, startServer } from './start-server.js';
 
 const rejection = 'could not check';

@@ -7,7 +7,7 @@ import type { DecisionObserver } from './decision-observer.js';
 import { HookService, type Outbox } from './hook-service.js';
 import { PreHookCaller } from './pre-hook-caller.js';
 import { protoDefinitions } from './proto-definitions.js';
-import type { HooksSettings, PreHookPolicy } from './server-options.js';
+import type { HooksSettings, PreHookPolicy } from './hook-settings.js';
 import type { ServerTls } from './server-tls.js';
 
 /** Options of `startServer`. */

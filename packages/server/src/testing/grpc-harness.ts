@@ -4,7 +4,7 @@ import { type HookName, hookNames } from '@ccx-hook/mapping';
 import * as proto from '@ccx-hook/proto';
 import { HookServiceClient } from '@ccx-hook/proto';
 import type { Outbox } from '../hook-service.js';
-import type { HooksSettings, PreHookPolicy } from '../server-options.js';
+import type { HooksSettings, PreHookPolicy } from '../hook-settings.js';
 import { type GrpcLimits, type RunningServer, startServer } from '../start-server.js';
 
 /** A real server on port 0 whose hooks all go to `integratorUrl`, and a client to it. */
