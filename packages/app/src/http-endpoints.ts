@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseListenAddress } from '@ccx-hook/console';
 
 /** The HTTP side of the service: `/healthz` (alive), `/readyz` (ready for calls) and `/metrics`. */
 export interface HttpEndpoints {
@@ -39,11 +40,10 @@ export async function startHttpEndpoints(address: string, { alive, ready, metric
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
   });
-  const separator = address.lastIndexOf(':');
-  const host = address.slice(0, separator).replace(/^\[(.*)\]$/, '$1');
+  const { host, port } = parseListenAddress(address);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(Number(address.slice(separator + 1)), host, () => resolve());
+    server.listen(port, host, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,

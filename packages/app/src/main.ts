@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type CliApp, type ConfigArguments, type OptionSpec, runCli } from '@ccx-hook/cli';
+import { isLoopback } from '@ccx-hook/console';
 import { defaultStoreOptions, openStore } from '@ccx-hook/delivery';
 import { configKeys, configSchema, flagName, type SchemaDefaults, serveDefaults } from './config-schema.js';
 import { ConfigError } from './errors.js';
@@ -47,8 +48,7 @@ const app: CliApp = {
     const { url, onThisMachine } = localTarget(target);
     const flags = { ...args.flags, 'hooks-url': url };
     const config = loadConfig({ ...args, flags, env: process.env, defaults: localServerDefaults });
-    const host = config.grpcAddress.replace(/:\d+$/, '');
-    if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
+    if (!isLoopback(config.grpcAddress)) {
       throw new ConfigError(`local-server listens on loopback only; grpc.address is "${config.grpcAddress}"`);
     }
     makeDefaultStoreDirectory(config.storeUrl);

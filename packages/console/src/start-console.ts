@@ -10,6 +10,7 @@ import { ConsoleViews } from './console-views.js';
 import type { DecisionLog } from './decision-log.js';
 import { ConsoleRequestError } from './errors.js';
 import type { Html } from './html.js';
+import { isLoopback, parseListenAddress } from './listen-address.js';
 import { LiveUpdates } from './live-updates.js';
 import { LoginThrottle } from './login-throttle.js';
 import { errorPage, type Viewer } from './pages/layout.js';
@@ -66,12 +67,6 @@ const securityHeaders = {
 
 const errorTitles: Record<number, string> = { 403: 'Refused', 404: 'Not found', 421: 'Wrong host', 429: 'Too many attempts', 503: 'Unavailable' };
 
-/** Whether `address` (`host:port`) is on loopback. */
-export function isLoopback(address: string): boolean {
-  const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /**
  * Serves the operators' console: the overview, deliveries and their attempts,
  * pre- hook decisions, and retries. Pages are rendered on the server and work without
@@ -87,8 +82,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const views = new ConsoleViews({ ...options, jobs });
   const live = new LiveUpdates((view) => views.live(view), options.liveIntervalMs ?? 2_000);
   const { logger } = options;
-  const boundHost = options.address.slice(0, options.address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
-  const hosts = new Set((options.hosts ?? [boundHost, 'localhost', '127.0.0.1', '::1']).map((name) => name.toLowerCase()));
+  const listen = parseListenAddress(options.address);
+  const hosts = new Set((options.hosts ?? [listen.host, 'localhost', '127.0.0.1', '::1']).map((name) => name.toLowerCase()));
   const throttle = new LoginThrottle();
 
   const server = createServer((request, response) => {
@@ -172,11 +167,9 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     send(response, 200, await views.page(url, viewer));
   }
 
-  const separator = options.address.lastIndexOf(':');
-  const host = options.address.slice(0, separator).replace(/^\[(.*)\]$/, '$1');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(Number(options.address.slice(separator + 1)), host, () => resolve());
+    server.listen(listen.port, listen.host, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,

@@ -97,6 +97,12 @@ describe('end to end: commands, configuration and errors', function () {
     }
   });
 
+  it('keeps local-server listening on loopback only, whatever its target', async () => {
+    const result = await runCli(['local-server', 'myserver', '--grpc-address', '0.0.0.0:0', '--store-url', `sqlite:${join(dir, 'd.db')}`]);
+    expect(result.code).to.equal(1);
+    expectOneLine(result, 'local-server listens on loopback only; grpc.address is "0.0.0.0:0"');
+  });
+
   it('refuses to serve when no hook has a URL', async () => {
     const result = await runCli(['serve'], { CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'd.db')}` });
     expect(result.code).to.equal(1);
