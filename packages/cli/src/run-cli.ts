@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import type { DeliveryStore } from '@ccx-hook/delivery';
-import { decodeSecret } from '@ccx-hook/hook-client';
 import type { HookName } from '@ccx-hook/mapping';
 import type { MockHooksOptions } from '@ccx-hook/mock-hooks';
 import { type CommandSpec, commandHelp, commandSpecs, type OptionSpec, programHelp } from './commands.js';
 import { runDeliveries } from './deliveries-command.js';
 import { UsageError } from './errors.js';
-import { parseDuration } from './parse-duration.js';
+import { durationFlag, stringValue, type Values } from './flag-values.js';
+import { mockHooksOptions } from './mock-hooks-options.js';
 import { resolveHook } from './resolve-hook.js';
 import { readSmallFile } from './read-small-file.js';
 import { callHook, type ClientTls } from './test-client.js';
@@ -102,8 +102,6 @@ export async function runCli(argv: string[], app: CliApp, output: CliOutput = pr
   }
 }
 
-type Values = Record<string, string | boolean | undefined>;
-
 function parse(command: CommandSpec, args: string[]): { values: Values; positionals: string[] } {
   let parsed;
   try {
@@ -139,7 +137,7 @@ async function run(name: string, values: Values, positionals: string[], app: Cli
         address: stringValue(values.address) ?? app.serviceAddress(config),
         hook,
         json: positionals[1]!,
-        timeoutMs: duration('timeout', stringValue(values.timeout) ?? '30s'),
+        timeoutMs: durationFlag('timeout', stringValue(values.timeout) ?? '30s'),
         idempotencyKey: stringValue(values['idempotency-key']),
         tls: clientTls(values),
       });
@@ -183,36 +181,6 @@ function deliveriesOptions(values: Values) {
   };
 }
 
-function mockHooksOptions(values: Values): MockHooksOptions {
-  const port = stringValue(values.port);
-  const failRatio = stringValue(values['fail-ratio']);
-  const latency = stringValue(values.latency);
-  if (port !== undefined && !(/^\d+$/.test(port) && Number(port) <= 65535)) {
-    throw new UsageError(`--port must be a port number from 0 to 65535, got "${port}"`);
-  }
-  if (failRatio !== undefined && !(Number(failRatio) >= 0 && Number(failRatio) <= 1)) {
-    throw new UsageError(`--fail-ratio must be a number from 0 to 1, got "${failRatio}"`);
-  }
-  const secrets = stringValue(values.secret)?.split(',').map((part) => part.trim());
-  secrets?.forEach((secret, index) => {
-    try {
-      decodeSecret(secret);
-    } catch (error) {
-      // Never the value: it is a secret.
-      throw new UsageError(`--secret: secret ${index + 1}: ${(error as Error).message}`);
-    }
-  });
-  return {
-    host: stringValue(values.host),
-    port: port === undefined ? undefined : Number(port),
-    reject: stringValue(values.reject),
-    failRatio: failRatio === undefined ? undefined : Number(failRatio),
-    latencyMs: latency === undefined ? undefined : duration('latency', latency),
-    secrets,
-    recordFile: stringValue(values.record),
-  };
-}
-
 function clientTls(values: Values): ClientTls | undefined {
   const file = (flag: string) => {
     const path = stringValue(values[flag]);
@@ -229,12 +197,3 @@ function clientTls(values: Values): ClientTls | undefined {
   return wanted ? tls : undefined;
 }
 
-function duration(flag: string, text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined) throw new UsageError(`--${flag} must be a duration like 250ms, 5s or 2m, got "${text}"`);
-  return ms;
-}
-
-function stringValue(value: string | boolean | undefined): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}

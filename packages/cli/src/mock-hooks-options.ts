@@ -1,0 +1,35 @@
+import { decodeSecret } from '@ccx-hook/hook-client';
+import type { MockHooksOptions } from '@ccx-hook/mock-hooks';
+import { UsageError } from './errors.js';
+import { durationFlag, stringValue, type Values } from './flag-values.js';
+
+/** The options of `mock-hooks` from its flags; throws `UsageError` naming a bad one (never a secret's value). */
+export function mockHooksOptions(values: Values): MockHooksOptions {
+  const port = stringValue(values.port);
+  const failRatio = stringValue(values['fail-ratio']);
+  const latency = stringValue(values.latency);
+  if (port !== undefined && !(/^\d+$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port must be a port number from 0 to 65535, got "${port}"`);
+  }
+  if (failRatio !== undefined && !(Number(failRatio) >= 0 && Number(failRatio) <= 1)) {
+    throw new UsageError(`--fail-ratio must be a number from 0 to 1, got "${failRatio}"`);
+  }
+  const secrets = stringValue(values.secret)?.split(',').map((part) => part.trim());
+  secrets?.forEach((secret, index) => {
+    try {
+      decodeSecret(secret);
+    } catch (error) {
+      // Never the value: it is a secret.
+      throw new UsageError(`--secret: secret ${index + 1}: ${(error as Error).message}`);
+    }
+  });
+  return {
+    host: stringValue(values.host),
+    port: port === undefined ? undefined : Number(port),
+    reject: stringValue(values.reject),
+    failRatio: failRatio === undefined ? undefined : Number(failRatio),
+    latencyMs: latency === undefined ? undefined : durationFlag('latency', latency),
+    secrets,
+    recordFile: stringValue(values.record),
+  };
+}
