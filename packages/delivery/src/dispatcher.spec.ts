@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { HookClient, type Logger, silentLogger } from '@ccx-hook/hook-client';
 import { hostileReplies, http, type RawReply, startRawIntegrator } from '@ccx-hook/hostile-integrator';
 import { type IncomingHook, type MockAnswer, type MockHooks, startMockHooks } from '@ccx-hook/mock-hooks';
+import { until } from '@ccx-hook/test-waits';
 import type { Lease } from './delivery-store.js';
 import { Dispatcher, type DeliveryTarget } from './dispatcher.js';
 import { StoreError } from './errors.js';
@@ -18,13 +19,6 @@ const storeWith = (store: SqliteStore, replaced: Partial<SqliteStore>): SqliteSt
     get: (target, key: keyof SqliteStore) =>
       replaced[key] ?? (typeof target[key] === 'function' ? (target[key] as (...args: unknown[]) => unknown).bind(target) : target[key]),
   });
-const until = async (condition: () => boolean, timeoutMs = 5000) => {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-};
 
 describe('Dispatcher', () => {
   let dir: string;
@@ -80,7 +74,7 @@ describe('Dispatcher', () => {
     await start(() => undefined);
     const id = await enqueue('c1', 1);
     dispatcher.wake();
-    await until(() => receiver.received.length === 1);
+    await until(() => receiver.received.length === 1, '1 hook received');
     expect(receiver.received[0]!.headers['webhook-id']).to.equal(id);
     expect(receiver.received[0]!.headers['ccx-hook-attempt']).to.equal('1');
     expect(receiver.received[0]!.body).to.equal('{"cluster_id":"c1","n":1}');
@@ -92,7 +86,7 @@ describe('Dispatcher', () => {
   it('retries with the same webhook-id and marks the delivery dead after the last attempt', async () => {
     await start(() => ({ status: 500 }));
     const id = await enqueue('c1', 1);
-    await until(() => receiver.received.length === 3);
+    await until(() => receiver.received.length === 3, '3 hooks received');
     await sleep(200);
     expect(receiver.received).to.have.length(3);
     expect(receiver.received.map((hook) => hook.headers['webhook-id'])).to.deep.equal([id, id, id]);
@@ -114,7 +108,7 @@ describe('Dispatcher', () => {
     await enqueue('a', 2);
     await enqueue('a', 3);
     await enqueue('b', 1);
-    await until(() => bodies().filter((body) => body.cluster_id === 'a').length === 5);
+    await until(() => bodies().filter((body) => body.cluster_id === 'a').length === 5, 'the five deliveries of cluster a received');
     const a = bodies().filter((body) => body.cluster_id === 'a').map((body) => body.n);
     expect(a).to.deep.equal([1, 1, 1, 2, 3]);
     const bAt = receiver.received.find((hook) => hook.body.includes('"b"'))!.receivedAt;
@@ -127,7 +121,7 @@ describe('Dispatcher', () => {
       schedule: [50, 2000],
     });
     await enqueue('c1', 1);
-    await until(() => receiver.received.length === 2);
+    await until(() => receiver.received.length === 2, '2 hooks received');
     const [first, second] = receiver.received;
     expect(second!.receivedAt - first!.receivedAt).to.be.at.least(950);
   });
@@ -138,10 +132,10 @@ describe('Dispatcher', () => {
       { schedule: [50, 300] },
     );
     const id = await enqueue('c1', 1);
-    await until(() => receiver.received.length === 2);
+    await until(() => receiver.received.length === 2, '2 hooks received');
     const [first, second] = receiver.received;
     expect(second!.receivedAt - first!.receivedAt).to.be.below(1_000);
-    await until(() => errors.length === 0 && receiver.received.length === 2);
+    await until(() => errors.length === 0 && receiver.received.length === 2, '2 hooks received and no error');
     await dispatcher.stop(1000);
     expect(await store.get(id)).to.include({ status: 'delivered' });
   });
@@ -149,7 +143,7 @@ describe('Dispatcher', () => {
   it('counts a 2xx with a body over 64 KiB as delivered', async () => {
     await start(() => ({ status: 200, body: 'x'.repeat(200 * 1024) }));
     const id = await enqueue('c1', 1);
-    await until(() => receiver.received.length === 1);
+    await until(() => receiver.received.length === 1, '1 hook received');
     await sleep(200);
     await dispatcher.stop(1000);
     expect(await store.get(id)).to.include({ status: 'delivered', attempts: 1 });
@@ -163,7 +157,7 @@ describe('Dispatcher', () => {
     });
     const disabled = await enqueue('c1', 1, 'post-add-node');
     await enqueue('c1', 2, 'post-delete-cluster');
-    await until(() => receiver.received.length === 1);
+    await until(() => receiver.received.length === 1, '1 hook received');
     expect(receiver.received[0]!.hook).to.equal('post-delete-cluster');
     expect(await store.get(disabled)).to.include({ status: 'dead', lastError: 'hook disabled' });
   });
@@ -197,7 +191,7 @@ describe('Dispatcher', () => {
       },
     });
     await enqueue('c1', 1);
-    await until(() => errors.some((line) => line.includes('bad target')));
+    await until(() => errors.some((line) => line.includes('bad target')), 'the bad target logged');
     await dispatcher.stop(1000);
   });
 
@@ -215,7 +209,7 @@ describe('Dispatcher', () => {
     const second = await enqueue('c2', 1);
     dispatcher.start();
     // One attempt at a time, yet the second request goes out while the first record waits.
-    await until(() => receiver.received.length === 2, 800);
+    await until(() => receiver.received.length === 2, '2 hooks received', 800);
     expect((await store.get(first))!.status).to.equal('pending');
     await dispatcher.stop(1000);
     expect((await store.get(first))!.status).to.equal('delivered');
@@ -237,8 +231,8 @@ describe('Dispatcher', () => {
     dispatcher = dispatcherFor({ store: flaky, leaseMs: 600 });
     const id = await enqueue('c1', 1);
     dispatcher.start();
-    await until(() => refusals === 3, 5_000);
-    await until(() => errors.length === 1);
+    await until(() => refusals === 3, 'three records refused', 5_000);
+    await until(() => errors.length === 1, 'one error line');
     await sleep(50);
     expect(await store.get(id)).to.include({ status: 'delivered', attempts: 1 });
     expect(receiver.received, 'held through two lease lengths, never attempted again').to.have.length(1);
@@ -250,7 +244,7 @@ describe('Dispatcher', () => {
     const id = await enqueue('c1', 1);
     await sleep(450);
     expect(await store.claim(10, 10_000)).to.deep.equal([], 'the lease was extended');
-    await until(() => receiver.received.length === 1);
+    await until(() => receiver.received.length === 1, '1 hook received');
     await sleep(100);
     expect(await store.get(id)).to.include({ status: 'delivered' });
   });
@@ -326,7 +320,7 @@ describe('Dispatcher', () => {
       try {
         await start(() => undefined, { target: (hook) => ({ url: `${integrator.url}/${hook}`, timeoutMs: 5_000 }) });
         const id = await enqueue('c1', 1);
-        await until(() => integrator.requests === 1);
+        await until(() => integrator.requests === 1, 'one request at the integrator');
         await sleep(300);
         expect(await store.get(id)).to.include({ status: 'delivered', attempts: 1 });
         expect(integrator.requests).to.equal(1);
@@ -342,7 +336,7 @@ describe('Dispatcher', () => {
       try {
         await start(() => undefined, { target: (hook) => ({ url: `${integrator.url}/${hook}`, timeoutMs: 300 }) });
         const id = await enqueue('c1', 1);
-        await until(() => integrator.requests >= 3, 5_000);
+        await until(() => integrator.requests >= 3, 'three requests at the integrator', 5_000);
         await sleep(400);
         const delivery = await store.get(id);
         expect(delivery).to.include({ status: 'dead', attempts: 3 });

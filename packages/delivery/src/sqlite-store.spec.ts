@@ -5,6 +5,7 @@ import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
+import { until } from '@ccx-hook/test-waits';
 import { StoreError, StoreUrlError } from './errors.js';
 import { openStore } from './open-store.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
@@ -42,13 +43,6 @@ function keptLogger(lines: string[]) {
   return { error: keep('error'), warn: keep('warn'), info: keep('info'), debug: keep('debug') };
 }
 
-const until = async (condition: () => boolean, timeoutMs = 5_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
 
 describe('SqliteStore (SQLite only)', () => {
   let dir: string;
@@ -161,11 +155,11 @@ describe('SqliteStore (SQLite only)', () => {
     try {
       const before = await Promise.all([store.enqueue(delivery('a', 1)), store.enqueue(delivery('b', 1))]);
       await killWorkerThreads();
-      await until(() => lines.some((line) => /worker thread stopped/.test(line)));
+      await until(() => lines.some((line) => /worker thread stopped/.test(line)), 'the worker thread stopped line');
       // A call while it restarts waits for the new worker, or fails with StoreError; it never hangs.
       const during = await store.enqueue(delivery('a', 2)).catch((error: unknown) => error);
       if (typeof during !== 'string') expect(during).to.be.instanceOf(StoreError);
-      await until(() => lines.some((line) => /worker thread is back/.test(line)));
+      await until(() => lines.some((line) => /worker thread is back/.test(line)), 'the worker thread is back line');
       const after = await store.enqueue(delivery('a', 3));
       expect(store.alive()).to.equal(true);
       for (const id of [...before, after]) expect(await store.get(id), id).to.include({ status: 'pending' });
@@ -183,7 +177,7 @@ describe('SqliteStore (SQLite only)', () => {
       await store.enqueue(delivery('a', 1));
       rmSync(path);
       await killWorkerThreads();
-      await until(() => !store.alive());
+      await until(() => !store.alive(), 'the store is no longer alive');
       const error = await failure(store.enqueue(delivery('a', 2)));
       expect(error).to.be.instanceOf(StoreError);
       expect((error as Error).message).to.match(/cannot be restarted: .*deleted/);

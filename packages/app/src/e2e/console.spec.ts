@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { callHook } from '@ccx-hook/cli';
 import type { HookName } from '@ccx-hook/mapping';
 import { type Browser, launchBrowser } from '@ccx-hook/test-browser';
+import { until } from '@ccx-hook/test-waits';
 import type { Page } from 'playwright-core';
 import { type CliProcess, startService, workspaceRoot } from './cli-process.js';
 
@@ -35,13 +36,6 @@ async function switchableIntegrator() {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, received, state };
 }
 
-async function waitUntil(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('end to end: the console in a real browser', function () {
   this.timeout(90_000);
@@ -87,7 +81,7 @@ describe('end to end: the console in a real browser', function () {
       const page = await fetch(`${base}/deliveries?state=dead`, { headers: { authorization: `Bearer ${token}` } });
       return (await page.text()).split('class="state-dead"').length - 1;
     };
-    await waitUntil(async () => (await deadCount()) === 3, 'three deliveries are dead');
+    await until(async () => (await deadCount()) === 3, 'three deliveries are dead');
 
     const page = await browser!.context.newPage();
     const refused = await page.goto(`${base}/`);
@@ -151,7 +145,7 @@ describe('end to end: the console in a real browser', function () {
     await page.waitForURL(/\/jobs\//);
     await page.locator('#job-status', { hasText: 'done' }).waitFor({ timeout: 15_000 });
     await shoot(page, '7-retry-job');
-    await waitUntil(() => integrator!.received.some((hook) => hook.cluster === 'c-dead-2'), 'the retried delivery of c-dead-2 arrives');
+    await until(() => integrator!.received.some((hook) => hook.cluster === 'c-dead-2'), 'the retried delivery of c-dead-2 arrives');
 
     await page.goto(`${base}/decisions`);
     await page.selectOption('#filter-outcome', 'rejected');

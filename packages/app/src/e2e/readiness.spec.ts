@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { credentials, Client, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { callHook } from '@ccx-hook/cli';
+import { until } from '@ccx-hook/test-waits';
 import { type CliProcess, startMockHooksProcess, startService } from './cli-process.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,13 +30,6 @@ function grpcHealth(port: number): Promise<number> {
 
 const readyz = async (port: number) => (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
 
-async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(100);
-  }
-}
 
 describe('end to end: readiness (/readyz and gRPC health)', function () {
   this.timeout(60_000);
@@ -64,11 +58,11 @@ describe('end to end: readiness (/readyz and gRPC health)', function () {
       db.exec('BEGIN IMMEDIATE'); console.log('locked'); setInterval(() => {}, 1000);`;
     holder = spawn(process.execPath, ['-e', script], { env: { ...process.env, BETTER_SQLITE3: betterSqlite3, STORE: store }, stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise((resolve) => holder!.stdout!.once('data', resolve));
-    await until(async () => (await readyz(httpPort)) === 503, 15_000);
+    await until(async () => (await readyz(httpPort)) === 503, '/readyz answers 503', 15_000);
     expect(await grpcHealth(port)).to.equal(2);
 
     holder.kill('SIGKILL');
-    await until(async () => (await readyz(httpPort)) === 200, 15_000);
+    await until(async () => (await readyz(httpPort)) === 200, '/readyz answers 200', 15_000);
     expect(await grpcHealth(port)).to.equal(1);
   });
 

@@ -5,17 +5,11 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { callHook } from '@ccx-hook/cli';
 import { createTestDatabase, postgresAvailable, TcpProxy, type TestDatabase, testPostgresUrl } from '@ccx-hook/test-postgres';
+import { until } from '@ccx-hook/test-waits';
 import { type CliProcess, startMockHooksProcess, startService } from './cli-process.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`not in time: ${what}`);
-    await sleep(50);
-  }
-}
 
 const readyz = async (port: number) => (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
 
@@ -77,7 +71,7 @@ class PostCalls {
     await until(() => {
       const arrived = new Set(recorded().filter((hook) => hook.status === 200).map((hook) => hook.headers['webhook-id']));
       return all.every((id) => arrived.has(id));
-    }, timeoutMs, `${all.length} acknowledged deliveries delivered`);
+    }, `${all.length} acknowledged deliveries delivered`, timeoutMs);
     const byArrival = recorded().sort((a, b) => Date.parse(a.received_at) - Date.parse(b.received_at));
     for (const [cluster, ids] of this.acknowledged) {
       const members = new Set(ids);
@@ -144,7 +138,7 @@ describe('end to end: when PostgreSQL fails, the service does not', function () 
     await locker.connect();
     await locker.query("SELECT pg_advisory_lock(hashtextextended('cluster:c1', 0))");
     const blocked = calls.send('c1', 1);
-    await until(async () => (await admin(database!.url, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).length > 0, 5_000, 'the enqueue waits for the lock');
+    await until(async () => (await admin(database!.url, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).length > 0, 'the enqueue waits for the lock', 5_000);
     proxy!.cut();
     expect(await blocked).to.equal(false);
     await locker.end();
@@ -191,14 +185,14 @@ describe('end to end: when PostgreSQL fails, the service does not', function () 
     // As after a failover to a standby: sessions that start now cannot write.
     await admin(testPostgresUrl, `ALTER DATABASE ${name} SET default_transaction_read_only = on`);
     await admin(testPostgresUrl, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
-    await until(async () => (await readyz(httpPort)) === 503, 5_000, 'readiness 503');
+    await until(async () => (await readyz(httpPort)) === 503, 'readiness 503', 5_000);
     const started = Date.now();
     expect(await calls.send('c1', 1)).to.equal(false);
     expect(Date.now() - started, 'refused at once').to.be.below(1_000);
     await preCallAnswered(port);
 
     await admin(testPostgresUrl, `ALTER DATABASE ${name} RESET default_transaction_read_only`);
-    await until(async () => (await readyz(httpPort)) === 200, 10_000, 'readiness 200 again');
+    await until(async () => (await readyz(httpPort)) === 200, 'readiness 200 again', 10_000);
     await calls.sendUntilAcknowledged('c1', 1);
     await calls.delivered(record, 10_000);
     expect(service.running).to.equal(true);
@@ -219,7 +213,7 @@ describe('end to end: when PostgreSQL fails, the service does not', function () 
         expect(Date.now() - started, 'refused within store.timeout').to.be.below(2_500);
       }
     })();
-    await until(async () => (await readyz(httpPort)) === 503, 5_000, 'readiness 503 within 5 s');
+    await until(async () => (await readyz(httpPort)) === 503, 'readiness 503 within 5 s', 5_000);
     expect(Date.now() - holed).to.be.below(5_000);
     await preCallAnswered(port);
     await sleep(1_000);
@@ -231,7 +225,7 @@ describe('end to end: when PostgreSQL fails, the service does not', function () 
 
     proxy!.resume();
     const resumed = Date.now();
-    await until(async () => (await readyz(httpPort)) === 200, 10_000, 'readiness 200 within 10 s');
+    await until(async () => (await readyz(httpPort)) === 200, 'readiness 200 within 10 s', 10_000);
     await calls.sendUntilAcknowledged('c1', 1);
     expect(Date.now() - resumed, 'recovered within 10 s').to.be.below(10_000);
     await calls.delivered(record, 10_000);
