@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { silentLogger } from '@ccx-hook/hook-client';
 import { http, type RawIntegrator, startRawIntegrator } from '@ccx-hook/hostile-integrator';
 import { DecidedBy } from '@ccx-hook/proto';
+import { until } from '@ccx-hook/test-waits';
 import { defaultGrpcLimits } from './start-server.js';
 import { type Harness, startHarness } from './testing/grpc-harness.js';
 
@@ -62,7 +63,7 @@ describe('pre- hooks in bursts (DESIGN §4)', function () {
         breaker: { threshold: 100_000, cooldownMs: 60_000 },
       });
       const stuck = Array.from({ length: 2_000 }, (_, n) => harness.call('pre-create-cluster', { clusterId: `slow-${n}` }, 50_000).catch(() => undefined));
-      while (integrator.requests < 2_000) await sleep(20);
+      await until(() => integrator.requests >= 2_000, 'all 2,000 slow calls at the integrator', 15_000);
       // 2,000 calls in flight at 0.5 ms each would leave a 1 s deadline nothing, if they counted.
       for (let n = 0; n < 5; n++) {
         const answer = await harness.call('pre-add-node', { clusterId: `fast-${n}` }, 1_000);
@@ -87,10 +88,9 @@ describe('pre- hooks in bursts (DESIGN §4)', function () {
       breaker: { threshold: 100_000, cooldownMs: 60_000 },
     });
     const calls = Array.from({ length: 20 }, (_, n) => harness.call('pre-add-node', { clusterId: `c${n}` }, 20_000).catch((error: ServiceError) => error.code));
-    while (integrator.requests < 20) await sleep(10);
+    await until(() => integrator.requests >= 20, 'the 20 calls at the integrator');
     await harness.server.shutdown(200);
-    await sleep(200);
-    expect(ended, 'integrator requests ended').to.equal(20);
+    await until(() => ended === 20, 'the 20 integrator requests ended within a second of the shutdown', 1_000);
     await Promise.all(calls);
   });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { callHook } from '@ccx-hook/cli';
 import { openStore } from '@ccx-hook/delivery';
+import { until } from '@ccx-hook/test-waits';
 import { type CliProcess, startMockHooksProcess, startService } from './cli-process.js';
 
 interface Recorded {
@@ -38,14 +39,6 @@ describe('end to end: durable post- hooks', function () {
     }
   };
 
-  async function until(condition: () => boolean, timeoutMs: number) {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error('condition not met in time');
-      await sleep(25);
-    }
-  }
-
   async function service(hooksUrl: string, env: Record<string, string> = {}) {
     const started = await startService({
       CCX_HOOK_HOOKS_URL: hooksUrl,
@@ -69,19 +62,19 @@ describe('end to end: durable post- hooks', function () {
     processes.push(receiver.mock);
     const { address } = await service(receiver.url, { CCX_HOOK_DELIVERY_SCHEDULE: '100ms,100ms' });
     const id = await postAddNode(address, 'c1', 1);
-    await until(() => recorded().length === 3, 10_000);
-    await sleep(500);
+    const store = await openStore(`sqlite:${join(dir, 'deliveries.db')}`);
+    try {
+      await until(async () => (await store.get(id))?.status === 'dead', 'the delivery is dead', 10_000);
+      expect(await store.get(id)).to.include({ status: 'dead', attempts: 3 });
+    } finally {
+      await store.close();
+    }
+    // Dead is recorded after the third attempt's reply: no fourth attempt can follow it.
     const attempts = recorded();
     expect(attempts).to.have.length(3);
     expect(attempts.map((hook) => hook.headers['webhook-id'])).to.deep.equal([id, id, id]);
     expect(attempts.map((hook) => hook.headers['ccx-hook-attempt'])).to.deep.equal(['1', '2', '3']);
     expect(attempts.map((hook) => hook.status)).to.deep.equal([500, 500, 500]);
-    const store = await openStore(`sqlite:${join(dir, 'deliveries.db')}`);
-    try {
-      expect(await store.get(id)).to.include({ status: 'dead', attempts: 3 });
-    } finally {
-      await store.close();
-    }
   });
 
   it('shuts down within one grace period while a call and a delivery attempt are both in flight', async () => {
@@ -122,14 +115,14 @@ describe('end to end: durable post- hooks', function () {
     const all = [...acknowledged.values()].flat();
     expect(new Set(all).size).to.equal(40);
 
-    await until(() => recorded().length >= 2, 10_000);
+    await until(() => recorded().length >= 2, 'two hooks recorded', 10_000);
     await first.process.stop('SIGKILL');
     const deliveredBeforeCrash = new Set(recorded().map((hook) => hook.headers['webhook-id'])).size;
     expect(deliveredBeforeCrash, 'some deliveries were still pending at the crash').to.be.below(40);
 
     await service(receiver.url, env);
     const delivered = () => new Set(recorded().filter((hook) => hook.status === 200).map((hook) => hook.headers['webhook-id']));
-    await until(() => all.every((id) => delivered().has(id)), 30_000);
+    await until(() => all.every((id) => delivered().has(id)), 'every acknowledged delivery delivered', 30_000);
 
     for (const [cluster, ids] of acknowledged) {
       const firstSeen = [...new Set(recorded().map((hook) => hook.headers['webhook-id']!))].filter((id) => ids.includes(id));

@@ -76,10 +76,9 @@ describe('end to end: readiness (/readyz and gRPC health)', function () {
     });
     processes.push(service);
     const inFlight = callHook({ address: `127.0.0.1:${port}`, hook: 'pre-add-node', json: '{"clusterId":"c1"}', timeoutMs: 10_000 });
-    await sleep(300);
+    await sleep(300); // lets the call reach the integrator, whose mock prints nothing before its latency
     const exited = service.stop('SIGTERM');
-    await sleep(300);
-    expect(await readyz(httpPort)).to.equal(503);
+    await until(async () => (await readyz(httpPort)) === 503, '/readyz answers 503 while shutting down', 2_000);
     expect(await inFlight).to.include({ approved: true });
     expect(await exited).to.equal(0);
   });
