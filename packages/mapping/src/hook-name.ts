@@ -16,6 +16,9 @@ export type HookName = (typeof hookNames)[number];
 /** A hook called before the work; its reply is a decision. */
 export type PreHookName = Extract<HookName, `pre-${string}`>;
 
+/** The four pre- hooks, in the order of the lifecycle. */
+export const preHookNames = hookNames.filter((name): name is PreHookName => isPreHook(name));
+
 /** A hook called after the work; it is durably queued. */
 export type PostHookName = Extract<HookName, `post-${string}`>;
 

@@ -8,6 +8,7 @@ export {
   type PostHookName,
   type PreHookName,
 } from './hook-name.js';
+export type { HookRequests, PreHookResponses } from './hook-messages.js';
 export { limits } from './limits.js';
 export { parsePreReply, type PreReply } from './parse-pre-reply.js';
-export { type HookPayload, toPayload } from './to-payload.js';
+export { type HookPayload, type PayloadOf, toPayload } from './to-payload.js';

@@ -1,33 +1,45 @@
+import type { PreCreateClusterResponse } from '@ccx-hook/proto';
 import { codePoints } from './code-points.js';
 import { InvalidReplyError } from './errors.js';
-import { canReject, type PreHookName } from './hook-name.js';
+import type { PreHookResponses } from './hook-messages.js';
+import { canReject, type PreHookName, preHookNames } from './hook-name.js';
 import { limits } from './limits.js';
+import { snakeCase } from './snake-case.js';
 import { topLevelKeys } from './top-level-keys.js';
 
-/** An integrator's answer to a pre- hook, in proto (camelCase) terms. */
-export interface PreReply {
-  approved: boolean;
-  workId: string;
-  userId: string;
-  projectId: string;
-  organisationId: string;
-  reason: string;
-}
+/**
+ * An integrator's answer to a pre- hook, in proto (camelCase) terms: the create-cluster
+ * response without `decided_by`, whose fields include those of every other pre- response.
+ */
+export type PreReply = Omit<PreCreateClusterResponse, 'decidedBy'>;
 
-const optionalStrings: ReadonlyArray<readonly [string, keyof PreReply, number]> = [
-  ['work_id', 'workId', limits.string],
-  ['user_id', 'userId', limits.string],
-  ['project_id', 'projectId', limits.string],
-  ['organisation_id', 'organisationId', limits.string],
-  ['reason', 'reason', limits.reason],
-];
-
-const replyKeys: Readonly<Record<PreHookName, readonly string[]>> = {
-  'pre-create-cluster': ['work_id', 'user_id', 'project_id', 'organisation_id', 'reason'],
-  'pre-add-node': ['work_id', 'reason'],
-  'pre-remove-node': ['work_id'],
-  'pre-delete-cluster': ['work_id'],
+/**
+ * The longest value of each optional string of a pre- response: every field but `approved`
+ * and `decided_by`, checked by the compiler against the generated message.
+ */
+type ReplyLimits<Response> = {
+  readonly [Key in Exclude<keyof Response, 'approved' | 'decidedBy'>]-?: Key extends keyof PreReply ? number : never;
 };
+
+const replyLimits: { readonly [Hook in PreHookName]: ReplyLimits<PreHookResponses[Hook]> } = {
+  'pre-create-cluster': {
+    workId: limits.string,
+    userId: limits.string,
+    projectId: limits.string,
+    organisationId: limits.string,
+    reason: limits.reason,
+  },
+  'pre-add-node': { workId: limits.string, reason: limits.reason },
+  'pre-remove-node': { workId: limits.string },
+  'pre-delete-cluster': { workId: limits.string },
+};
+
+/** Each pre- hook's optional reply strings: snake_case name, `PreReply` key, longest value. */
+const replyStrings = {} as Record<PreHookName, ReadonlyArray<readonly [string, keyof PreReply, number]>>;
+for (const hook of preHookNames) {
+  const fields: Partial<Record<keyof PreReply, number>> = replyLimits[hook];
+  replyStrings[hook] = Object.entries(fields).map(([key, max]) => [snakeCase(key), key as keyof PreReply, max] as const);
+}
 
 /**
  * Parses the body of a 2xx reply to a pre- hook (DESIGN §3): for hooks that can reject, a JSON
@@ -61,12 +73,12 @@ export function parsePreReply(hook: PreHookName, body: string): PreReply {
     }
     reply.approved = object.approved;
   }
-  for (const [name, key, max] of optionalStrings) {
+  for (const [name, key, max] of replyStrings[hook]) {
     const value = object[name];
-    if (!replyKeys[hook].includes(name) || value === undefined || value === null) continue;
+    if (value === undefined || value === null) continue;
     if (typeof value !== 'string') throw new InvalidReplyError(`reply "${name}" is not a string`);
     if (value.length > max && codePoints(value) > max) throw new InvalidReplyError(`reply "${name}" is longer than ${max} characters`);
-    (reply as unknown as Record<string, string>)[key] = value;
+    (reply as Record<typeof key, unknown>)[key] = value;
   }
   return reply;
 }

@@ -1,23 +1,32 @@
 import { codePoints } from './code-points.js';
 import { InvalidRequestError } from './errors.js';
+import type { HookRequests } from './hook-messages.js';
 import type { HookName } from './hook-name.js';
+import { limits } from './limits.js';
 import { type FieldSpec, requestFields } from './request-fields.js';
+import type { SnakeCase } from './snake-case.js';
 
 /** The public snake_case JSON body of a hook (DESIGN §3). */
 export type HookPayload = Record<string, string | number | string[]>;
 
+/** The body of `Hook`: its request message's fields under their snake_case names. */
+export type PayloadOf<Hook extends HookName> = {
+  [Key in keyof HookRequests[Hook] & string as SnakeCase<Key>]-?: HookRequests[Hook][Key] & HookPayload[string];
+};
+
 /**
  * Validates a decoded request message of `hook` against DESIGN §6 and maps it to the public
- * snake_case body: every field of the hook present, `node_count` a number, `node_ids` an array.
+ * snake_case body: every field of the hook present (an absent one takes its proto3 default),
+ * `node_count` a number, `node_ids` an array.
  * Throws `InvalidRequestError` naming the first field that breaks a limit.
  */
-export function toPayload(hook: HookName, request: object): HookPayload {
-  const message = request as Record<string, unknown>;
+export function toPayload<Hook extends HookName>(hook: Hook, request: Partial<HookRequests[Hook]>): PayloadOf<Hook> {
+  const message = request as unknown as Record<string, unknown>;
   const payload: HookPayload = {};
   for (const field of requestFields[hook]) {
     payload[field.name] = checkField(field, message[field.key]);
   }
-  return payload;
+  return payload as PayloadOf<Hook>;
 }
 
 function checkField(field: FieldSpec, value: unknown): string | number | string[] {
@@ -57,5 +66,5 @@ function checkStrings(field: FieldSpec, value: unknown): string[] {
   if (value.length > field.max) {
     throw new InvalidRequestError(field.name, `${field.name} has ${value.length} entries; at most ${field.max} are allowed`);
   }
-  return value.map((entry, index) => checkString(`${field.name}[${index}]`, entry, 256));
+  return value.map((entry, index) => checkString(`${field.name}[${index}]`, entry, limits.string));
 }

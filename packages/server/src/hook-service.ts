@@ -1,7 +1,7 @@
 import { type handleUnaryCall, type Server, type ServerUnaryCall, status } from '@grpc/grpc-js';
 import type { NewDelivery } from '@ccx-hook/delivery';
 import type { Logger } from '@ccx-hook/hook-client';
-import { InvalidRequestError, limits, type PostHookName, type PreHookName, toPayload } from '@ccx-hook/mapping';
+import { type HookRequests, InvalidRequestError, limits, type PostHookName, type PreHookName, toPayload } from '@ccx-hook/mapping';
 import { DecidedBy, HookServiceService, type HookServiceServer } from '@ccx-hook/proto';
 import { CallCancellation } from './call-cancellation.js';
 import type { CallObserver, CallOutcome } from './call-observer.js';
@@ -58,7 +58,7 @@ export class HookService {
     this.closing = true;
   }
 
-  private pre(hook: PreHookName): handleUnaryCall<object, PreDecision> {
+  private pre<Hook extends PreHookName>(hook: Hook): handleUnaryCall<HookRequests[Hook], PreDecision> {
     return this.unary(hook, decisionOutcome, async (request, call) => {
       const deadline = call.getDeadline();
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
@@ -78,13 +78,13 @@ export class HookService {
     });
   }
 
-  private post(hook: PostHookName): handleUnaryCall<object, { deliveryId: string }> {
+  private post<Hook extends PostHookName>(hook: Hook): handleUnaryCall<HookRequests[Hook], { deliveryId: string }> {
     return this.unary(hook, ({ deliveryId }) => (deliveryId ? 'queued' : 'disabled'), async (request, call) => {
       const payload = toPayload(hook, request);
       if (!this.options.hooks[hook].url) return { deliveryId: '' };
       const deliveryId = await this.options.outbox.enqueue({
         hook,
-        clusterId: String(payload.cluster_id),
+        clusterId: payload.cluster_id,
         payload: JSON.stringify(payload),
         idempotencyKey: idempotencyKey(call),
       });
@@ -97,11 +97,11 @@ export class HookService {
     });
   }
 
-  private unary<Response>(
+  private unary<Request, Response>(
     hook: string,
     outcomeOf: (response: Response) => CallOutcome,
-    handle: (request: object, call: ServerUnaryCall<object, Response>) => Promise<Response>,
-  ): handleUnaryCall<object, Response> {
+    handle: (request: Request, call: ServerUnaryCall<Request, Response>) => Promise<Response>,
+  ): handleUnaryCall<Request, Response> {
     const observer = this.options.observer;
     return (call, callback) => {
       if (this.closing) {
