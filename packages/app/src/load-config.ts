@@ -1,7 +1,7 @@
 import convict from 'convict';
 import { readSmallFile } from '@ccx-hook/cli';
 import { isLoopback } from '@ccx-hook/console';
-import { decodeSecret, type HookTls } from '@ccx-hook/hook-client';
+import { decodeSecret, errorCode, type HookTls } from '@ccx-hook/hook-client';
 import { canReject, type HookName, hookNames, isPreHook } from '@ccx-hook/mapping';
 import type { HookSettings } from '@ccx-hook/server';
 import { addConfigFormats } from './config-formats.js';
@@ -49,7 +49,7 @@ export function loadConfig(sources: ConfigSources): ServiceConfig {
     }
     config.validate({ allowed: 'strict' });
   } catch (error) {
-    if (error instanceof ConfigError) throw error;
+    if (errorCode(error) === 'ERR_CONFIG') throw error;
     throw new ConfigError(`invalid configuration: ${describe((error as Error).message)}`);
   }
   return toServiceConfig((key) => config.get(key as never) as unknown);

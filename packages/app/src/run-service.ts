@@ -76,7 +76,7 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
   // Made before the server, started once everything listens; until then the store counts as usable.
   let setServing = (_ready: boolean) => {};
   const readiness = new Readiness(store, logger, (ready) => setServing(ready));
-  const outbox = {
+  const guardedStore = {
     async enqueue(delivery: NewDelivery) {
       // While the store fails its checks, a post- call is refused at once instead of waiting out store.timeout.
       if (!readiness.storeUsable) throw new StoreError('the store is unavailable (its readiness check fails)');
@@ -94,7 +94,7 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
       preHooks: config.preHooks,
       breaker,
       client,
-      outbox,
+      store: guardedStore,
       logger,
       observer: metrics,
       decisions,

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { DeliveryStore } from '@ccx-hook/delivery';
+import { errorCode } from '@ccx-hook/hook-client';
 import type { HookName } from '@ccx-hook/mapping';
 import type { MockHooksOptions } from '@ccx-hook/mock-hooks';
 import { type CommandSpec, commandHelp, commandSpecs, type OptionSpec, programHelp } from './commands.js';
@@ -93,12 +94,8 @@ export async function runCli(argv: string[], app: CliApp, output: CliOutput = pr
     await run(command.name, values, positionals, app, output);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) {
-      output.stderr(`${app.program}: ${error.message}`);
-      return 2;
-    }
     output.stderr(`${app.program}: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    return errorCode(error) === 'ERR_USAGE' ? 2 : 1;
   }
 }
 

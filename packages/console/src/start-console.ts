@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { DeliveryStore } from '@ccx-hook/delivery';
-import type { Logger } from '@ccx-hook/hook-client';
+import { errorCode, type Logger } from '@ccx-hook/hook-client';
 import type { AttemptHistory } from './attempt-history.js';
 import { ConsoleAuth, type Operator, sessionCookie } from './console-auth.js';
 import { ConsoleViews } from './console-views.js';
@@ -88,8 +88,9 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      const status = error instanceof ConsoleRequestError ? error.status : 503;
-      const message = error instanceof ConsoleRequestError ? error.message : `the store cannot answer: ${(error as Error).message}`;
+      const refused = errorCode(error) === 'ERR_CONSOLE_REQUEST' ? (error as ConsoleRequestError) : undefined;
+      const status = refused?.status ?? 503;
+      const message = refused?.message ?? `the store cannot answer: ${(error as Error).message}`;
       if (status === 503) logger.warn('console: request failed', { path: request.url, error: message });
       if (!response.headersSent) send(response, status, errorPage(viewerOf(auth, auth.identify(request)), errorTitles[status] ?? 'Bad request', message));
       else response.end();

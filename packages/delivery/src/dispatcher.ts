@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type HookClient, HookError, type HookErrorCode, type Logger } from '@ccx-hook/hook-client';
+import { errorCode, type HookClient, type HookErrorCode, isHookError, type Logger } from '@ccx-hook/hook-client';
 import type { AttemptOutcome, ClaimedDelivery, DeliveryStore, Lease, NewAttempt } from './delivery-store.js';
 import { nextAttemptDelay } from './next-attempt-delay.js';
 
@@ -282,19 +282,19 @@ export class Dispatcher {
       });
       statusCode = reply.statusCode;
     } catch (error) {
-      statusCode = error instanceof HookError ? error.details.statusCode : undefined;
+      statusCode = isHookError(error) ? error.details.statusCode : undefined;
       // A complete 2xx delivers, whatever its body: too large, not UTF-8, compressed (DESIGN §3).
-      if (!(error instanceof HookError && bodyOnly.has(error.code) && isSuccess(statusCode))) failure = error as Error;
+      if (!(isHookError(error) && bodyOnly.has(error.code) && isSuccess(statusCode))) failure = error as Error;
     }
     const durationMs = Math.round(performance.now() - started);
     // Object.assign: in Node 20 `{ ...o, key }` costs a hidden class per object (µs a key).
     const logMeta = Object.assign({}, meta, { duration_ms: durationMs, status: statusCode });
-    if (failure instanceof HookError && failure.code === 'ERR_HOOK_ABORTED') {
+    if (errorCode(failure) === 'ERR_HOOK_ABORTED') {
       logger.info('delivery attempt aborted', logMeta);
       return undefined;
     }
     if (!failure) return { attempt: { attempt, durationMs, statusCode }, outcome: { status: 'delivered' }, meta: logMeta };
-    const retryAfterMs = failure instanceof HookError ? failure.details.retryAfterMs : undefined;
+    const retryAfterMs = isHookError(failure) ? failure.details.retryAfterMs : undefined;
     const delayMs = nextAttemptDelay(schedule, attempt, retryAfterMs);
     const outcome: AttemptOutcome = delayMs === undefined ? { status: 'dead' } : { status: 'pending', delayMs };
     const failed = Object.assign({}, logMeta, { error: failure.message, next_attempt_in_ms: delayMs });

@@ -1,3 +1,4 @@
+import { errorCode } from '@ccx-hook/hook-client';
 import { StoreError } from './errors.js';
 
 interface Waiter<T, R> {
@@ -88,7 +89,7 @@ export class GroupCommit<T, R> {
         const results = await this.commit(group.map((waiter) => waiter.item));
         group.forEach((waiter, index) => waiter.resolve(results[index]!));
       } catch (error) {
-        const failure = error instanceof StoreError ? error : new StoreError(`cannot store ${this.what}: ${(error as Error).message}`, { cause: error });
+        const failure = errorCode(error) === 'ERR_STORE' ? error : new StoreError(`cannot store ${this.what}: ${(error as Error).message}`, { cause: error });
         for (const waiter of group) waiter.reject(failure);
       }
       for (const waiter of group) this.left(waiter);

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { errorCode } from '@ccx-hook/hook-client';
 import { StoreError } from './errors.js';
 
 /**
@@ -46,7 +47,7 @@ export async function runTransaction<T>(pool: pg.Pool, timeoutMs: number, work: 
     // the transaction back.
     broken ??= error as Error;
     release(client, onError, broken);
-    throw error instanceof StoreError ? error : new StoreError(`store failed: ${(error as Error).message}`, { cause: error });
+    throw errorCode(error) === 'ERR_STORE' ? error : new StoreError(`store failed: ${(error as Error).message}`, { cause: error });
   } finally {
     clearTimeout(timer);
   }

@@ -23,11 +23,11 @@ import { defaultStoreOptions } from './delivery-store.js';
 import { newWebhookId } from '@ccx-hook/hook-client';
 import { StoreError } from './errors.js';
 import { attemptLimits, deliveryLimits, GroupCommit } from './group-commit.js';
-import type { SqliteOutbox } from './sqlite-outbox.js';
+import type { BlockingSqliteStore } from './blocking-sqlite-store.js';
 import type { WorkerRequest, WorkerResponse } from './sqlite-worker.js';
 
-type Method = keyof SqliteOutbox;
-type Call<M extends Method> = SqliteOutbox[M] extends (...args: infer A) => infer R ? { args: A; result: R } : never;
+type Method = keyof BlockingSqliteStore;
+type Call<M extends Method> = BlockingSqliteStore[M] extends (...args: infer A) => infer R ? { args: A; result: R } : never;
 
 /**
  * The embedded outbox: one SQLite file in WAL mode with `synchronous=FULL`, so a commit

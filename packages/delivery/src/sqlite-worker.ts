@@ -1,10 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { SqliteOutbox } from './sqlite-outbox.js';
+import { BlockingSqliteStore } from './blocking-sqlite-store.js';
 
-/** A call from `SqliteStore` to the outbox in this thread. */
+/** A call from `SqliteStore` to the store in this thread. */
 export interface WorkerRequest {
   id: number;
-  method: keyof SqliteOutbox;
+  method: keyof BlockingSqliteStore;
   args: unknown[];
 }
 
@@ -14,11 +14,11 @@ export type WorkerResponse = { id: number; result: unknown } | { id: number; err
 // The store's worker thread: it owns the SQLite connection, so that waiting for a lock or an
 // fsync never blocks the service's event loop.
 const port = parentPort!;
-let outbox: SqliteOutbox;
+let store: BlockingSqliteStore;
 try {
   const { path, dev, ino } = workerData as { path: string; dev?: number; ino?: number };
-  outbox = new SqliteOutbox(path, dev === undefined || ino === undefined ? undefined : { dev, ino });
-  port.postMessage({ id: 0, result: { path, ...outbox.inode } } satisfies WorkerResponse);
+  store = new BlockingSqliteStore(path, dev === undefined || ino === undefined ? undefined : { dev, ino });
+  port.postMessage({ id: 0, result: { path, ...store.inode } } satisfies WorkerResponse);
 } catch (error) {
   port.postMessage({ id: 0, error: (error as Error).message } satisfies WorkerResponse);
   process.exit(1);
@@ -26,7 +26,7 @@ try {
 
 port.on('message', ({ id, method, args }: WorkerRequest) => {
   try {
-    const result = (outbox[method] as (...a: unknown[]) => unknown).apply(outbox, args);
+    const result = (store[method] as (...a: unknown[]) => unknown).apply(store, args);
     port.postMessage({ id, result } satisfies WorkerResponse);
   } catch (error) {
     port.postMessage({ id, error: (error as Error).message } satisfies WorkerResponse);

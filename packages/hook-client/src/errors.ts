@@ -53,3 +53,17 @@ export class InvalidSecretError extends Error {
   override readonly name = 'InvalidSecretError';
   readonly code = 'ERR_INVALID_SECRET';
 }
+
+/**
+ * The stable `code` of an error (`ERR_…`); undefined when it has none. Callers branch on it
+ * rather than on classes, which differ between two installed copies of one package.
+ */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Whether `error` is a `HookError`, told by its code. */
+export function isHookError(error: unknown): error is HookError {
+  return errorCode(error)?.startsWith('ERR_HOOK_') === true;
+}

@@ -5,7 +5,7 @@ export type { AbortSource } from './abort-source.js';
 export type { AttemptObserver, AttemptResult } from './attempt-observer.js';
 export { certificatesIn } from './certificates-in.js';
 export { type Admission, CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
-export { HookError, type HookErrorCode, InvalidSecretError } from './errors.js';
+export { errorCode, HookError, type HookErrorCode, InvalidSecretError, isHookError } from './errors.js';
 export { HookClient, type HookClientOptions, type HookCredentials, type HookReply, type HookRequest, type HookTls } from './hook-client.js';
 export { type Logger, silentLogger } from './logger.js';
 export { newWebhookId } from './new-webhook-id.js';

@@ -9,6 +9,7 @@ import { CircuitBreaker, HookClient, silentLogger } from '@ccx-hook/hook-client'
 import { hookNames } from '@ccx-hook/mapping';
 import type { HooksSettings } from './hook-settings.js';
 import { type RunningServer, startServer } from './start-server.js';
+import { temporaryStore } from './testing/temporary-store.js';
 
 // Loaded proto services are untyped.
 type Loaded = Record<string, any>;
@@ -19,7 +20,10 @@ describe('health and reflection', () => {
   let server: RunningServer;
   let address: string;
 
+  let store: Awaited<ReturnType<typeof temporaryStore>>;
+
   beforeEach(async () => {
+    store = await temporaryStore();
     const hooks = Object.fromEntries(
       hookNames.map((hook) => [hook, { failurePolicy: 'fail-closed', timeoutMs: 100 }]),
     ) as unknown as HooksSettings;
@@ -29,12 +33,15 @@ describe('health and reflection', () => {
       preHooks: { budgetMs: 100, attempts: 3, deadlineMarginMs: 10, rejectionMessage: 'no' },
       breaker: new CircuitBreaker(),
       client: new HookClient(),
-      outbox: { enqueue: () => Promise.reject(new Error('unused')) },
+      store: store.store,
       logger: silentLogger,
     });
     address = `127.0.0.1:${server.port}`;
   });
-  afterEach(async () => server.shutdown(1000));
+  afterEach(async () => {
+    await server.shutdown(1000);
+    await store.remove();
+  });
 
   it('answers grpc.health.v1.Health for the server and the HookService', async () => {
     const health = (loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as Loaded).grpc.health.v1.Health;

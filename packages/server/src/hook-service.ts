@@ -1,5 +1,5 @@
 import { type handleUnaryCall, type Server, type ServerUnaryCall, status } from '@grpc/grpc-js';
-import type { NewDelivery } from '@ccx-hook/delivery';
+import type { DeliveryStore } from '@ccx-hook/delivery';
 import type { Logger } from '@ccx-hook/hook-client';
 import { type HookRequests, InvalidRequestError, limits, type PostHookName, type PreHookName, toPayload } from '@ccx-hook/mapping';
 import { DecidedBy, HookServiceService, type HookServiceServer } from '@ccx-hook/proto';
@@ -12,16 +12,12 @@ import type { HooksSettings } from './hook-settings.js';
 import { UndecodableRequest, withStrictDecoding } from './strict-decoding.js';
 import { traceContextOf, withTraceFields } from './trace-context.js';
 
-/** Where post- hooks are queued: resolves with the delivery id once it is durably stored. */
-export interface Outbox {
-  enqueue(delivery: NewDelivery): Promise<string>;
-}
-
 /** Options of `HookService`. */
 export interface HookServiceOptions {
   hooks: HooksSettings;
   preHooks: PreHookCaller;
-  outbox: Outbox;
+  /** Where post- hooks are queued: `enqueue` resolves once the delivery is durably stored. */
+  store: Pick<DeliveryStore, 'enqueue'>;
   logger: Logger;
   /** Told how every call ended (for metrics). Default: nobody. */
   observer?: CallObserver;
@@ -82,7 +78,7 @@ export class HookService {
     return this.unary(hook, ({ deliveryId }) => (deliveryId ? 'queued' : 'disabled'), async (request, call) => {
       const payload = toPayload(hook, request);
       if (!this.options.hooks[hook].url) return { deliveryId: '' };
-      const deliveryId = await this.options.outbox.enqueue({
+      const deliveryId = await this.options.store.enqueue({
         hook,
         clusterId: payload.cluster_id,
         payload: JSON.stringify(payload),

@@ -3,6 +3,7 @@ import { type Logger, silentLogger } from '@ccx-hook/hook-client';
 import { hostileReplies, http, type RawIntegrator, startRawIntegrator } from '@ccx-hook/hostile-integrator';
 import { DecidedBy } from '@ccx-hook/proto';
 import { type Harness, startHarness } from './testing/grpc-harness.js';
+import { temporaryStore } from './testing/temporary-store.js';
 
 interface Outcome {
   name: string;
@@ -15,15 +16,16 @@ interface Outcome {
 
 const deadlineMs = 2_000;
 const approve = '{"approved":true,"work_id":"w-ok"}';
-const outbox = { enqueue: async () => 'unused' };
 
 describe('pre- hooks against hostile integrators (DESIGN §3, §4)', function () {
   this.timeout(60_000);
   const outcomes: Outcome[] = [];
   let rssGrowth = 0;
+  let shared: Awaited<ReturnType<typeof temporaryStore>>;
 
-  // Every case at once, each with an integrator (an origin, so a breaker) of its own.
+  // Every case at once, each with an integrator (an origin, so a breaker) of its own, all on one store.
   before(async () => {
+    shared = await temporaryStore();
     const rssBefore = process.memoryUsage().rss;
     outcomes.push(
       ...(await Promise.all(
@@ -31,7 +33,7 @@ describe('pre- hooks against hostile integrators (DESIGN §3, §4)', function ()
           const causes: string[] = [];
           const logger: Logger = { ...silentLogger, warn: (message, meta) => causes.push(`${message}: ${String(meta?.cause)}`) };
           const integrator: RawIntegrator = await startRawIntegrator(reply);
-          const harness: Harness = await startHarness({ integratorUrl: integrator.url, logger, outbox });
+          const harness: Harness = await startHarness({ integratorUrl: integrator.url, logger, store: shared.store });
           try {
             const started = performance.now();
             const answer = await harness.call('pre-add-node', { clusterId: 'c1', nodeCount: 1, authId: 'session' }, deadlineMs);
@@ -49,6 +51,8 @@ describe('pre- hooks against hostile integrators (DESIGN §3, §4)', function ()
     rssGrowth = process.memoryUsage().rss - rssBefore;
     process.stdout.write(`      hostile replies: ${outcomes.length} distinct, each answered by the failure policy\n`);
   });
+
+  after(() => shared.remove());
 
   it('has at least 30 distinct hostile replies', () => {
     expect(new Set(hostileReplies.map((hostile) => hostile.name)).size).to.be.at.least(30);
@@ -80,7 +84,7 @@ describe('pre- hooks: replies that are answers, and the breaker', function () {
 
   it('takes a 204 to pre-remove-node as the integrator\'s answer, and never opens the breaker with it', async () => {
     integrator = await startRawIntegrator(http(204));
-    harness = await startHarness({ integratorUrl: integrator.url, logger: silentLogger, outbox, breaker: { threshold: 2, cooldownMs: 60_000 } });
+    harness = await startHarness({ integratorUrl: integrator.url, logger: silentLogger, breaker: { threshold: 2, cooldownMs: 60_000 } });
     for (let n = 0; n < 5; n++) {
       expect(await harness.call('pre-remove-node', { clusterId: 'c1', nodeId: 'n1' })).to.deep.include({
         workId: '',
@@ -95,7 +99,7 @@ describe('pre- hooks: replies that are answers, and the breaker', function () {
     integrator = await startRawIntegrator(http(200, approve));
     const url = integrator.url;
     await integrator.close();
-    harness = await startHarness({ integratorUrl: url, logger: silentLogger, outbox, attemptTimeoutMs: 5_000, policy: { budgetMs: 10_000 } });
+    harness = await startHarness({ integratorUrl: url, logger: silentLogger, attemptTimeoutMs: 5_000, policy: { budgetMs: 10_000 } });
     const started = performance.now();
     const answer = await harness.call('pre-add-node', { clusterId: 'c1' }, 10_000);
     expect(answer).to.deep.include({ approved: false, decidedBy: DecidedBy.DECIDED_BY_FAILURE_POLICY });
@@ -104,7 +108,7 @@ describe('pre- hooks: replies that are answers, and the breaker', function () {
 
   it('opens the breaker for a dripping integrator, and closes it again once the integrator recovers', async () => {
     integrator = await startRawIntegrator(hostileReplies.find((hostile) => hostile.name.startsWith('body drips'))!.reply);
-    harness = await startHarness({ integratorUrl: integrator.url, logger: silentLogger, outbox, breaker: { threshold: 2, cooldownMs: 300 } });
+    harness = await startHarness({ integratorUrl: integrator.url, logger: silentLogger, breaker: { threshold: 2, cooldownMs: 300 } });
     await harness.call('pre-add-node', { clusterId: 'c1' });
     const requests = integrator.requests;
     const started = performance.now();

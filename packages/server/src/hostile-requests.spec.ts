@@ -113,7 +113,7 @@ describe('requests that break DESIGN §6, through the real gRPC port', function 
 
   before(async () => {
     integrator = await startRawIntegrator(http(200, '{"approved":true,"work_id":"w"}'));
-    harness = await startHarness({ integratorUrl: integrator.url, logger, outbox: { enqueue: async () => 'd1' } });
+    harness = await startHarness({ integratorUrl: integrator.url, logger });
     process.stdout.write(`      bad gRPC inputs: ${new Set(badInputs.map((input) => input.name)).size} distinct\n`);
   });
   after(async () => {

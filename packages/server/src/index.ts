@@ -3,7 +3,7 @@
 /// <reference types="node" preserve="true" />
 export type { CallObserver, CallOutcome } from './call-observer.js';
 export type { DecisionMaker, DecisionObserver, DecisionRecord } from './decision-observer.js';
-export { HookService, type HookServiceOptions, type Outbox } from './hook-service.js';
+export { HookService, type HookServiceOptions } from './hook-service.js';
 export type { PreDecision } from './pre-decision.js';
 export { PreHookCaller, type PreHookCallerOptions } from './pre-hook-caller.js';
 export type { FailurePolicy, HookSettings, HooksSettings, PreHookPolicy } from './hook-settings.js';

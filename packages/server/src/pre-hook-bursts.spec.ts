@@ -8,7 +8,6 @@ import { until } from '@ccx-hook/test-waits';
 import { defaultGrpcLimits } from './start-server.js';
 import { type Harness, startHarness } from './testing/grpc-harness.js';
 
-const outbox = { enqueue: async () => 'unused' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('pre- hooks in bursts (DESIGN §4)', function () {
@@ -25,7 +24,6 @@ describe('pre- hooks in bursts (DESIGN §4)', function () {
     harness = await startHarness({
       integratorUrl: integrator.url,
       logger: silentLogger,
-      outbox,
       attemptTimeoutMs: 5_000,
       policy: { budgetMs: 10_000 },
       breaker: { threshold: 100_000, cooldownMs: 60_000 },
@@ -55,7 +53,6 @@ describe('pre- hooks in bursts (DESIGN §4)', function () {
         integratorUrl: integrator.url,
         urls: { 'pre-add-node': `${healthy.url}/pre-add-node` },
         logger: silentLogger,
-        outbox,
         attemptTimeoutMs: 50_000,
         policy: { budgetMs: 50_000 },
         // The harness has one connection: let it carry them all.
@@ -82,7 +79,6 @@ describe('pre- hooks in bursts (DESIGN §4)', function () {
     harness = await startHarness({
       integratorUrl: integrator.url,
       logger: silentLogger,
-      outbox,
       attemptTimeoutMs: 10_000,
       policy: { budgetMs: 10_000 },
       breaker: { threshold: 100_000, cooldownMs: 60_000 },
@@ -99,7 +95,6 @@ describe('pre- hooks in bursts (DESIGN §4)', function () {
     harness = await startHarness({
       integratorUrl: integrator.url,
       logger: silentLogger,
-      outbox,
       attemptTimeoutMs: 200,
       policy: { budgetMs: 10_000, attempts: 10 },
       breaker: { threshold: 100_000, cooldownMs: 60_000 },

@@ -1,8 +1,8 @@
 import {
   type AbortSource,
   type CircuitBreaker,
+  errorCode,
   type HookClient,
-  HookError,
   type HookRequest,
   type Logger,
   newWebhookId,
@@ -197,6 +197,6 @@ function answerOf(hook: PreHookName, reply: RetriedReply): Answer | Failure {
 
 /** Why asking the integrator gave no decision. */
 function failureOf(error: unknown): Failure {
-  if (error instanceof HookError && error.code === 'ERR_HOOK_ABORTED') return { cause: 'the call was cancelled or the server is stopping' };
+  if (errorCode(error) === 'ERR_HOOK_ABORTED') return { cause: 'the call was cancelled or the server is stopping' };
   return { cause: error instanceof Error ? error.message : String(error) };
 }

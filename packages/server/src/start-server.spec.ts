@@ -42,7 +42,7 @@ describe('HookService over gRPC', () => {
       preHooks: { budgetMs: options.budgetMs ?? 600, attempts: 3, deadlineMarginMs: 100, rejectionMessage: rejection },
       breaker,
       client: new HookClient(),
-      outbox: store,
+      store,
       logger: options.logger ?? silentLogger,
     });
     client = new HookServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
@@ -275,9 +275,10 @@ describe('HookService over gRPC', () => {
 
     it('fails with UNAVAILABLE, not OK, when the store cannot take the delivery', async () => {
       await start();
-      await store.close();
+      // The store's file is removed under it: its next commit fails (it never writes into a lost inode).
+      rmSync(join(dir, 'deliveries.db'));
       const error = await callError('post-add-node', { clusterId: 'c1' });
-      expect(error.code).to.equal(status.UNAVAILABLE);
+      expect([error.code, error.details]).to.deep.equal([status.UNAVAILABLE, 'the delivery could not be stored; retry the call']);
     });
   });
 

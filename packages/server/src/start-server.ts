@@ -4,7 +4,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { CircuitBreaker, HookClient, Logger } from '@ccx-hook/hook-client';
 import type { CallObserver } from './call-observer.js';
 import type { DecisionObserver } from './decision-observer.js';
-import { HookService, type Outbox } from './hook-service.js';
+import { HookService, type HookServiceOptions } from './hook-service.js';
 import { PreHookCaller } from './pre-hook-caller.js';
 import { protoDefinitions } from './proto-definitions.js';
 import type { HooksSettings, PreHookPolicy } from './hook-settings.js';
@@ -19,7 +19,7 @@ export interface ServerOptions {
   /** Breaks the circuit of an integrator that is down (per URL origin) for pre- hooks. */
   breaker: CircuitBreaker;
   client: HookClient;
-  outbox: Outbox;
+  store: HookServiceOptions['store'];
   logger: Logger;
   /** Told how every call ended (for metrics). Default: nobody. */
   observer?: CallObserver;
@@ -102,8 +102,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: options.logger,
     decisions: options.decisions,
   });
-  const { hooks, outbox, logger, observer } = options;
-  const hookService = new HookService({ hooks, preHooks, outbox, logger, observer });
+  const { hooks, store, logger, observer } = options;
+  const hookService = new HookService({ hooks, preHooks, store, logger, observer });
   hookService.addToServer(server);
   const health = new HealthImplementation({ '': 'SERVING', [serviceName]: 'SERVING' });
   health.addToServer(server);

@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
+import { errorCode } from '@ccx-hook/hook-client';
 import { InvalidRequestError } from '@ccx-hook/mapping';
 import { protoDefinitions } from './proto-definitions.js';
 
@@ -39,7 +40,7 @@ export function withStrictDecoding<S extends ServiceDefinition>(service: S, serv
           checkStrings(bytes, names);
           return method.requestDeserialize(bytes);
         } catch (error) {
-          return new UndecodableRequest(error instanceof InvalidRequestError ? error : notProtobuf());
+          return new UndecodableRequest(errorCode(error) === 'ERR_INVALID_REQUEST' ? (error as InvalidRequestError) : notProtobuf());
         }
       };
       return [name, { ...method, requestDeserialize }];

@@ -3,9 +3,10 @@ import { CircuitBreaker, HookClient, type Logger } from '@ccx-hook/hook-client';
 import { type HookName, hookNames } from '@ccx-hook/mapping';
 import * as proto from '@ccx-hook/proto';
 import { HookServiceClient } from '@ccx-hook/proto';
-import type { Outbox } from '../hook-service.js';
+import type { HookServiceOptions } from '../hook-service.js';
 import type { HooksSettings, PreHookPolicy } from '../hook-settings.js';
 import { type GrpcLimits, type RunningServer, startServer } from '../start-server.js';
+import { temporaryStore } from './temporary-store.js';
 
 /** A real server on port 0 whose hooks all go to `integratorUrl`, and a client to it. */
 export interface Harness {
@@ -24,7 +25,8 @@ export interface HarnessOptions {
   /** Hooks that go elsewhere than `integratorUrl`: their own URLs. */
   urls?: Partial<Record<HookName, string>>;
   logger: Logger;
-  outbox: Outbox;
+  /** Where post- hooks go; default a real SQLite store of the harness's own. */
+  store?: HookServiceOptions['store'];
   attemptTimeoutMs?: number;
   policy?: Partial<PreHookPolicy>;
   breaker?: { threshold: number; cooldownMs: number };
@@ -39,6 +41,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const hooks = Object.fromEntries(
     hookNames.map((hook) => [hook, { url: options.urls?.[hook] ?? `${options.integratorUrl}/${hook}`, failurePolicy: 'fail-closed', timeoutMs: options.attemptTimeoutMs ?? 300 }]),
   ) as unknown as HooksSettings;
+  const own = options.store ? undefined : await temporaryStore();
   const server = await startServer({
     address: '127.0.0.1:0',
     limits: options.limits,
@@ -46,7 +49,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     preHooks: { budgetMs: 1_000, attempts: 3, deadlineMarginMs: 100, rejectionMessage: 'could not check', ...options.policy },
     breaker: new CircuitBreaker(options.breaker ?? { threshold: 5, cooldownMs: 60_000 }),
     client: new HookClient(),
-    outbox: options.outbox,
+    store: options.store ?? own!.store,
     logger: options.logger,
   });
   const client = new HookServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
@@ -85,6 +88,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     async close() {
       client.close();
       await server.shutdown(500);
+      await own?.remove();
     },
   };
 }

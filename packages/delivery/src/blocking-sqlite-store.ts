@@ -25,14 +25,14 @@ import { type AttemptRow, type DeliveryRow, rowMappers } from './store-rows.js';
 type Row = DeliveryRow<number> & { ready_at: number | null; lease_token: string | null };
 const { toDelivery, toAttempt, toPage } = rowMappers((time: number) => time);
 
-
 /**
- * The SQLite outbox, synchronous: it runs inside the store's worker thread (`SqliteStore`),
+ * The SQLite store's blocking half: every query, synchronous, inside the worker thread that
+ * `SqliteStore` (the `DeliveryStore` callers hold) sends its calls to,
  * where blocking on a lock or an fsync holds no one but the worker. The worker's clock is the
  * store's clock. Every write first checks that the file it opened is still the file at its
  * path, so a deleted or replaced store fails loudly instead of acknowledging into a lost inode.
  */
-export class SqliteOutbox {
+export class BlockingSqliteStore {
   private readonly db: Database.Database;
   /** The identity of the file opened, which must stay the file at `path`. */
   readonly inode: { dev: number; ino: number };
