@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { type DeliveryStore, SqliteStore } from '@ccx-hook/delivery';
 import type { Logger } from '@ccx-hook/hook-client';
+import { until } from '@ccx-hook/test-waits';
 import { AttemptHistory } from './attempt-history.js';
 import { ConsoleAuth, sessionCookie } from './console-auth.js';
 import { DecisionLog } from './decision-log.js';
@@ -57,7 +58,7 @@ describe('startConsole', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = async (address: string, withToken: boolean, hosts?: string[]) => {
+  const start = async (address: string, withToken: boolean, hosts?: string[], liveIntervalMs = 50) => {
     const decisions = new DecisionLog(10);
     running = await startConsole({
       address,
@@ -68,7 +69,7 @@ describe('startConsole', function () {
       attempts: new AttemptHistory(),
       circuits: () => [{ endpoint: 'http://integrator.example', open: true }],
       logger,
-      liveIntervalMs: 50,
+      liveIntervalMs,
     });
     return { base: `http://127.0.0.1:${running.port}`, decisions };
   };
@@ -308,15 +309,18 @@ describe('startConsole', function () {
     const id = await store.enqueue({ hook: 'post-add-node', clusterId: 'big', payload: '{}' });
     const [claimed] = (await store.claim(100, 10_000)).filter((delivery) => delivery.id === id);
     await store.recordAttempt(claimed!.lease, { ...failed, error: 'x'.repeat(1_000_000) }, { status: 'dead' });
-    const { base } = await start('127.0.0.1:0', false);
+    // Ticks a second apart: all ten streams are open before the first unread event can drop one.
+    const { base } = await start('127.0.0.1:0', false, undefined, 1_000);
     const port = Number(new URL(base).port);
-    const readers = Array.from({ length: maxStreamsPerViewer }, () => {
-      const socket = connect(port, '127.0.0.1');
-      socket.write(`GET /events?view=delivery:${id} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
-      socket.pause();
-      socket.on('error', () => undefined);
-      return socket;
-    });
+    const readers = await Promise.all(
+      Array.from({ length: maxStreamsPerViewer }, () => {
+        const socket = connect(port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        socket.write(`GET /events?view=delivery:${id} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+        // The stream's head is read, and then nothing more.
+        return new Promise<Socket>((resolve) => socket.once('data', () => resolve(socket.pause())));
+      }),
+    );
     const probe = async () => {
       const controller = new AbortController();
       const { status } = await fetch(`${base}/events?view=overview`, { signal: controller.signal });
@@ -324,15 +328,8 @@ describe('startConsole', function () {
       return status;
     };
     try {
-      // Every place is taken (the probe is refused), until the streams that are not read are dropped.
-      let status = await probe();
-      for (let tries = 0; tries < 50 && status !== 429; tries++) status = await probe();
-      expect(status, 'the ten streams hold every place').to.equal(429);
-      for (let tries = 0; tries < 100 && status !== 200; tries++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        status = await probe();
-      }
-      expect(status, 'a place freed by a dropped stream').to.equal(200);
+      expect(await probe(), 'the ten streams hold every place').to.equal(429);
+      await until(async () => (await probe()) === 200, 'a place freed by a dropped stream');
     } finally {
       for (const socket of readers) socket.destroy();
     }

@@ -91,7 +91,7 @@ describe('health and reflection', () => {
     const root = (protobuf.Root as unknown as { fromDescriptor(set: unknown): protobuf.Root }).fromDescriptor({ file: decoded });
     const Request = root.lookupType('ccx.hook.v1.PreAddNodeRequest');
     const Response = root.lookupType('ccx.hook.v1.PreAddNodeResponse');
-    const generic = new (loadPackageDefinition(loadSync(reflectionProto)) as Loaded).grpc.reflection.v1.ServerReflection(address, credentials.createInsecure());
+    const generic = new reflection(address, credentials.createInsecure());
     const answer = await new Promise<Record<string, unknown>>((resolve, reject) =>
       generic.makeUnaryRequest(
         '/ccx.hook.v1.HookService/PreAddNode',
