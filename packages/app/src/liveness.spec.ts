@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Dispatcher, SqliteStore } from '@ccx-hook/delivery';
 import { HookClient, type Logger, silentLogger } from '@ccx-hook/hook-client';
+import { sleep, until } from '@ccx-hook/test-waits';
 import { Liveness } from './liveness.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Liveness', () => {
   let dir: string;
@@ -33,7 +32,7 @@ describe('Liveness', () => {
     const dispatcher = dispatcherOn();
     const liveness = new Liveness({ store, dispatcher, stallTimeoutMs: 100, logger }, 20);
     liveness.start();
-    await sleep(300);
+    await sleep(300); // three stall timeouts of polling with nothing due: the time is the behaviour
     liveness.stop();
     await dispatcher.stop(0);
     expect(liveness.alive).to.equal(true);
@@ -46,7 +45,8 @@ describe('Liveness', () => {
     const dispatcher = dispatcherOn({ stopped: true });
     const liveness = new Liveness({ store, dispatcher, stallTimeoutMs: 100, logger }, 20);
     liveness.start();
-    await sleep(300);
+    await until(() => !liveness.alive, 'liveness fails');
+    await sleep(100); // five more checks, still failing: it is said once
     liveness.stop();
     expect(liveness.alive).to.equal(false);
     expect(errors).to.have.length(1);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { SqliteStore } from '@ccx-hook/delivery';
 import { silentLogger } from '@ccx-hook/hook-client';
+import { until } from '@ccx-hook/test-waits';
 import { RetryJobs } from './retry-jobs.js';
 
 describe('RetryJobs', () => {
@@ -20,7 +21,7 @@ describe('RetryJobs', () => {
       const jobs = new RetryJobs(store, silentLogger);
       const job = await jobs.start({}, 'Frank', '127.0.0.1');
       expect(job.total).to.equal(dead);
-      while (!jobs.get(job.id)!.finished) await new Promise((resolve) => setTimeout(resolve, 20));
+      await until(() => jobs.get(job.id)!.finished, 'the retry job finishes');
       expect(jobs.get(job.id)).to.include({ done: dead, finished: true }).and.not.have.property('error');
       expect(await store.count({ status: 'dead' })).to.equal(0);
     } finally {

@@ -295,10 +295,12 @@ describe('startConsole', function () {
       expect(refused.status).to.equal(429);
       expect(await refused.text()).to.contain('too many live streams');
       open.pop()!.abort();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const again = new AbortController();
-      open.push(again);
-      expect((await fetch(`${base}/events?view=overview`, { signal: again.signal })).status, 'one closed, one may open').to.equal(200);
+      await until(async () => {
+        const attempt = new AbortController();
+        const { status } = await fetch(`${base}/events?view=overview`, { signal: attempt.signal });
+        attempt.abort();
+        return status === 200;
+      }, 'one closed, one may open');
     } finally {
       for (const controller of open) controller.abort();
     }
@@ -342,11 +344,11 @@ describe('startConsole', function () {
     const response = await fetch(`${base}/events?view=overview`, { headers: { cookie: `${sessionCookie}=${session.cookie}` } });
     expect(response.status).to.equal(200);
     const reader = response.body!.getReader();
-    const ended = (async () => {
-      for (;;) if ((await reader.read()).done) return true;
-    })().catch(() => true);
-    const outcome = await Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve(false), 5_000))]);
-    expect(outcome, 'the stream ended after its session expired').to.equal(true);
+    let ended = false;
+    void (async () => {
+      while (!(await reader.read()).done);
+    })().catch(() => undefined).finally(() => (ended = true));
+    await until(() => ended, 'the stream ends after its session expired', 5_000);
   });
 
   it('refuses to start off loopback without a token', async () => {

@@ -1,38 +1,38 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { HookClient, type Logger, silentLogger } from '@ccx-hook/hook-client';
 import { hostileReplies, http, type RawReply, startRawIntegrator } from '@ccx-hook/hostile-integrator';
 import { type IncomingHook, type MockAnswer, type MockHooks, startMockHooks } from '@ccx-hook/mock-hooks';
-import { until } from '@ccx-hook/test-waits';
-import type { Lease } from './delivery-store.js';
+import { sleep, until } from '@ccx-hook/test-waits';
+import { BlockingSqliteStore } from './blocking-sqlite-store.js';
 import { Dispatcher, type DeliveryTarget } from './dispatcher.js';
-import { StoreError } from './errors.js';
 import { SqliteStore } from './sqlite-store.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** The real store, with some of its methods replaced. */
-const storeWith = (store: SqliteStore, replaced: Partial<SqliteStore>): SqliteStore =>
-  new Proxy(store, {
-    get: (target, key: keyof SqliteStore) =>
-      replaced[key] ?? (typeof target[key] === 'function' ? (target[key] as (...args: unknown[]) => unknown).bind(target) : target[key]),
-  });
+/** Blocks this thread (the dispatcher's) for `ms`, as a long GC pause or a starved CPU would. */
+const stall = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 describe('Dispatcher', () => {
   let dir: string;
+  let path: string;
   let store: SqliteStore;
   let receiver: MockHooks;
   let dispatcher: Dispatcher;
   let errors: string[];
+  let warnings: string[];
+  let infos: string[];
 
   const logger: Logger = {
     ...silentLogger,
+    info: (message: string, meta?: Record<string, unknown>) => infos.push(`${message} ${JSON.stringify(meta)}`),
+    warn: (message: string, meta?: Record<string, unknown>) => warnings.push(`${message} ${JSON.stringify(meta)}`),
     error: (message: string, meta?: Record<string, unknown>) => errors.push(`${message} ${JSON.stringify(meta)}`),
   };
 
-  type Options = { schedule?: number[]; target?: (hook: string) => DeliveryTarget | undefined; leaseMs?: number; concurrency?: number; store?: SqliteStore };
+  type Options = { schedule?: number[]; target?: (hook: string) => DeliveryTarget | undefined; leaseMs?: number; concurrency?: number };
 
   async function start(respond: (hook: IncomingHook) => MockAnswer | undefined, options: Options = {}) {
     receiver = await startMockHooks({ port: 0, respond });
@@ -43,7 +43,7 @@ describe('Dispatcher', () => {
   /** A dispatcher (not started) that delivers to `receiver`. */
   function dispatcherFor(options: Options): Dispatcher {
     return new Dispatcher({
-      store: options.store ?? store,
+      store,
       client: new HookClient(),
       logger,
       target: options.target ?? ((hook) => ({ url: `${receiver.url}/${hook}`, timeoutMs: 10_000 })),
@@ -60,8 +60,11 @@ describe('Dispatcher', () => {
 
   beforeEach(async () => {
     errors = [];
+    warnings = [];
+    infos = [];
     dir = mkdtempSync(join(tmpdir(), 'ccx-dispatch-'));
-    store = await SqliteStore.open(join(dir, 'deliveries.db'));
+    path = join(dir, 'deliveries.db');
+    store = await SqliteStore.open(path);
   });
   afterEach(async () => {
     await dispatcher.stop(1000);
@@ -86,8 +89,7 @@ describe('Dispatcher', () => {
   it('retries with the same webhook-id and marks the delivery dead after the last attempt', async () => {
     await start(() => ({ status: 500 }));
     const id = await enqueue('c1', 1);
-    await until(() => receiver.received.length === 3, '3 hooks received');
-    await sleep(200);
+    await until(async () => (await store.get(id))?.status === 'dead', 'the delivery is dead');
     expect(receiver.received).to.have.length(3);
     expect(receiver.received.map((hook) => hook.headers['webhook-id'])).to.deep.equal([id, id, id]);
     expect(receiver.received.map((hook) => hook.headers['ccx-hook-attempt'])).to.deep.equal(['1', '2', '3']);
@@ -135,17 +137,14 @@ describe('Dispatcher', () => {
     await until(() => receiver.received.length === 2, '2 hooks received');
     const [first, second] = receiver.received;
     expect(second!.receivedAt - first!.receivedAt).to.be.below(1_000);
-    await until(() => errors.length === 0 && receiver.received.length === 2, '2 hooks received and no error');
-    await dispatcher.stop(1000);
-    expect(await store.get(id)).to.include({ status: 'delivered' });
+    await until(async () => (await store.get(id))?.status === 'delivered', 'the delivery is delivered');
+    expect(errors).to.deep.equal([]);
   });
 
   it('counts a 2xx with a body over 64 KiB as delivered', async () => {
     await start(() => ({ status: 200, body: 'x'.repeat(200 * 1024) }));
     const id = await enqueue('c1', 1);
-    await until(() => receiver.received.length === 1, '1 hook received');
-    await sleep(200);
-    await dispatcher.stop(1000);
+    await until(async () => (await store.get(id))?.status === 'delivered', 'the delivery is delivered');
     expect(await store.get(id)).to.include({ status: 'delivered', attempts: 1 });
     expect(receiver.received).to.have.length(1);
   });
@@ -168,15 +167,19 @@ describe('Dispatcher', () => {
     // start() polls at the next turn: the claim is then on its way to the store.
     await new Promise((resolve) => setImmediate(resolve));
     await dispatcher.stop(1000);
-    await sleep(100);
+    await sleep(100); // a window after the stop in which nothing may be sent: the behaviour
     expect(receiver.received).to.have.length(0);
     expect((await store.claim(10, 10_000)).map((delivery) => delivery.id)).to.deep.equal([id]);
   });
 
   it('aborts attempts at the end of the grace period and releases their leases', async () => {
-    await start(() => ({ status: 200, delayMs: 5_000 }));
+    let arrived = false;
+    await start(() => {
+      arrived = true;
+      return { status: 200, delayMs: 5_000 };
+    });
     const id = await enqueue('c1', 1);
-    await sleep(200);
+    await until(() => arrived, 'the attempt reaches the integrator');
     const started = Date.now();
     await dispatcher.stop(300);
     expect(Date.now() - started).to.be.below(2_000);
@@ -190,28 +193,42 @@ describe('Dispatcher', () => {
         throw new Error('bad target');
       },
     });
-    await enqueue('c1', 1);
+    const id = await enqueue('c1', 1);
     await until(() => errors.some((line) => line.includes('bad target')), 'the bad target logged');
     await dispatcher.stop(1000);
+    // Nothing recorded, and due again at once: its lease was released, not left to run out.
+    expect(await store.get(id)).to.include({ status: 'pending', attempts: 0 });
+    expect((await store.claim(10, 10_000)).map((delivery) => delivery.id)).to.deep.equal([id]);
   });
 
   it('takes the next delivery while a record commits, and stops only once every record has committed', async () => {
-    receiver = await startMockHooks({ port: 0, respond: () => undefined });
-    // The real store, with every commit of an attempt record held back for a second.
-    const slow = storeWith(store, {
-      recordAttempt: async (...args) => {
-        await sleep(1000);
-        return store.recordAttempt(...args);
+    // Another process holds the store's write lock from the first request on: records wait for
+    // it (and so does every later call of the store's worker); a second store reads meanwhile.
+    const reader = await SqliteStore.open(path);
+    const lock = new Database(path);
+    receiver = await startMockHooks({
+      port: 0,
+      respond: () => {
+        if (!lock.inTransaction) lock.exec('BEGIN IMMEDIATE');
+        return undefined;
       },
     });
-    dispatcher = dispatcherFor({ store: slow, schedule: [50], concurrency: 1 });
+    dispatcher = dispatcherFor({ schedule: [50], concurrency: 1 });
     const first = await enqueue('c1', 1);
     const second = await enqueue('c2', 1);
     dispatcher.start();
-    // One attempt at a time, yet the second request goes out while the first record waits.
-    await until(() => receiver.received.length === 2, '2 hooks received', 800);
-    expect((await store.get(first))!.status).to.equal('pending');
-    await dispatcher.stop(1000);
+    try {
+      // One attempt at a time, yet the second request goes out while the first record waits.
+      await until(() => receiver.received.length === 2, '2 hooks received while the store is locked');
+      expect((await reader.get(first))!.status).to.equal('pending');
+      const stopping = dispatcher.stop(1000);
+      setTimeout(() => lock.exec('COMMIT'), 300); // the store stays locked 300 ms into the stop: the behaviour
+      await stopping;
+    } finally {
+      if (lock.inTransaction) lock.exec('COMMIT');
+      lock.close();
+      await reader.close();
+    }
     expect((await store.get(first))!.status).to.equal('delivered');
     expect((await store.get(second))!.status).to.equal('delivered');
     expect(await store.claim(10, 10_000)).to.deep.equal([], 'no lease was released under a pending record');
@@ -219,91 +236,102 @@ describe('Dispatcher', () => {
   });
 
   it('keeps the lease of an attempt whose record the store refused, and records it again: one request in all', async () => {
-    receiver = await startMockHooks({ port: 0, respond: () => undefined });
-    // The real store, refusing the first two records (the store was down) and taking the third.
-    let refusals = 0;
-    const flaky = storeWith(store, {
-      recordAttempt: async (...args) => {
-        if (refusals++ < 2) throw new StoreError('store failed: Connection terminated unexpectedly');
-        return store.recordAttempt(...args);
+    // The store's file is moved away while the request is out, so the store refuses to write
+    // (it never writes into a file that is not at its path), and is put back once that was said.
+    const away = `${path}.away`;
+    receiver = await startMockHooks({
+      port: 0,
+      respond: () => {
+        renameSync(path, away);
+        return undefined;
       },
     });
-    dispatcher = dispatcherFor({ store: flaky, leaseMs: 600 });
+    dispatcher = dispatcherFor({ leaseMs: 600 });
     const id = await enqueue('c1', 1);
     dispatcher.start();
-    await until(() => refusals === 3, 'three records refused', 5_000);
-    await until(() => errors.length === 1, 'one error line');
-    await sleep(50);
+    await until(() => errors.some((line) => line.startsWith('cannot record a delivery attempt; trying again')), 'the refused record logged', 5_000);
+    renameSync(away, path);
+    await until(async () => (await store.get(id))?.status === 'delivered', 'the attempt recorded once the file is back', 5_000);
     expect(await store.get(id)).to.include({ status: 'delivered', attempts: 1 });
-    expect(receiver.received, 'held through two lease lengths, never attempted again').to.have.length(1);
-    expect(errors[0]).to.match(/^cannot record a delivery attempt; trying again/);
+    expect(receiver.received, 'held while the store refused, never attempted again').to.have.length(1);
+    expect(errors.filter((line) => line.startsWith('cannot record')), 'said once').to.have.length(1);
   });
 
   it('extends the lease of an attempt that outlasts it, so no one else takes the delivery', async () => {
     await start(() => ({ status: 200, delayMs: 700 }), { leaseMs: 300 });
     const id = await enqueue('c1', 1);
-    await sleep(450);
+    await sleep(450); // past the 300 ms lease, within the attempt: the behaviour
     expect(await store.claim(10, 10_000)).to.deep.equal([], 'the lease was extended');
-    await until(() => receiver.received.length === 1, '1 hook received');
-    await sleep(100);
-    expect(await store.get(id)).to.include({ status: 'delivered' });
+    await until(async () => (await store.get(id))?.status === 'delivered', 'the delivery is delivered');
+    expect(receiver.received).to.have.length(1);
   });
 
   it('claims ahead: a slot that frees up starts the next delivery without waiting for a claim', async () => {
-    receiver = await startMockHooks({ port: 0, respond: () => undefined });
-    // The real store, with every claim taking 300 ms (a slow database).
-    const slow = storeWith(store, {
-      claim: async (...args) => {
-        await sleep(300);
-        return store.claim(...args);
+    // From the first request on, another process holds the store's write lock: no claim can
+    // return until it is released.
+    const lock = new Database(path);
+    receiver = await startMockHooks({
+      port: 0,
+      respond: () => {
+        if (!lock.inTransaction) lock.exec('BEGIN IMMEDIATE');
+        return undefined;
       },
     });
-    dispatcher = dispatcherFor({ store: slow, schedule: [50], concurrency: 2 });
+    dispatcher = dispatcherFor({ schedule: [50], concurrency: 2 });
     await Promise.all(['c1', 'c2', 'c3', 'c4'].map((cluster) => enqueue(cluster, 1)));
     dispatcher.start();
-    // The first claim returns at 300 ms with all four; a second would not return before 600 ms.
-    await sleep(500);
-    expect(receiver.received).to.have.length(4);
+    try {
+      // Two slots; the third and fourth deliveries go out as slots free up, on the first claim.
+      await until(() => receiver.received.length === 4, 'all four sent while no claim can return');
+    } finally {
+      lock.exec('COMMIT');
+      lock.close();
+    }
   });
 
   it('keeps the leases of claimed deliveries that wait for a slot, and releases them on stop', async () => {
     await start(() => ({ status: 200, delayMs: 700 }), { leaseMs: 300, concurrency: 1 });
     const first = await enqueue('c1', 1);
     const second = await enqueue('c2', 1);
-    await sleep(450);
+    await sleep(450); // past the 300 ms lease, within the first attempt: the behaviour
     expect(await store.claim(10, 10_000)).to.deep.equal([], 'both leases were extended');
     await dispatcher.stop(1000);
     expect(await store.get(first)).to.include({ status: 'delivered' });
     expect((await store.claim(10, 10_000)).map((delivery) => delivery.id)).to.deep.equal([second], 'released, not attempted');
   });
 
-  it('does not make a waiting attempt whose lease was taken over', async () => {
-    receiver = await startMockHooks({ port: 0, respond: () => ({ status: 200, delayMs: 200 }) });
-    const claimed: Lease[] = [];
-    let takenOver = false;
-    // The real store; at the first heartbeat, another replica takes the waiting delivery over.
-    const racing = storeWith(store, {
-      claim: async (...args) => {
-        const batch = await store.claim(...args);
-        claimed.push(...batch.map((delivery) => delivery.lease));
-        return batch;
-      },
-      extend: async (...args) => {
-        if (!takenOver) {
-          takenOver = true;
-          await store.release([claimed[1]!]);
-          await store.claim(10, 10_000);
+  it('does not make a waiting attempt whose lease was taken over while it stalled', async () => {
+    let other: BlockingSqliteStore | undefined;
+    let takenOver: string[] = [];
+    const arrived: string[] = [];
+    receiver = await startMockHooks({
+      port: 0,
+      respond: (hook) => {
+        arrived.push((JSON.parse(hook.body) as { cluster_id: string }).cluster_id);
+        if (!other) {
+          // The first request stalls this process past the 300 ms lease; meanwhile another
+          // replica (the store's own synchronous half, on the same file) claims what expired.
+          stall(450);
+          other = new BlockingSqliteStore(path);
+          takenOver = other.claim(10, 60_000, 'other-replica').map((delivery) => delivery.clusterId);
         }
-        return store.extend(...args);
+        return { status: 200, delayMs: 200 };
       },
     });
-    dispatcher = dispatcherFor({ store: racing, schedule: [50], concurrency: 1, leaseMs: 300 });
+    dispatcher = dispatcherFor({ schedule: [50], concurrency: 1, leaseMs: 300 });
     await enqueue('c1', 1);
     await enqueue('c2', 1);
     dispatcher.start();
-    await sleep(700);
-    expect(takenOver).to.equal(true);
-    expect(receiver.received.map((hook) => JSON.parse(hook.body).cluster_id)).to.deep.equal(['c1']);
+    try {
+      await until(() => warnings.filter((line) => line.startsWith('delivery lease lost')).length === 2, 'both leases reported lost');
+      // The running attempt is aborted, which frees its slot: a waiting delivery would start now.
+      await until(() => infos.some((line) => line.startsWith('delivery attempt aborted')), 'the running attempt aborted');
+      await dispatcher.stop(1000);
+      expect(takenOver).to.have.members(['c1', 'c2']);
+      expect(arrived, 'the waiting delivery was not attempted').to.deep.equal(['c1']);
+    } finally {
+      other?.close();
+    }
   });
 
   // DESIGN §3: any 2xx to a post- hook delivers, whatever its body; only pre- hooks read theirs.
@@ -320,8 +348,7 @@ describe('Dispatcher', () => {
       try {
         await start(() => undefined, { target: (hook) => ({ url: `${integrator.url}/${hook}`, timeoutMs: 5_000 }) });
         const id = await enqueue('c1', 1);
-        await until(() => integrator.requests === 1, 'one request at the integrator');
-        await sleep(300);
+        await until(async () => (await store.get(id))?.status === 'delivered', 'the delivery is delivered');
         expect(await store.get(id)).to.include({ status: 'delivered', attempts: 1 });
         expect(integrator.requests).to.equal(1);
       } finally {
@@ -336,8 +363,7 @@ describe('Dispatcher', () => {
       try {
         await start(() => undefined, { target: (hook) => ({ url: `${integrator.url}/${hook}`, timeoutMs: 300 }) });
         const id = await enqueue('c1', 1);
-        await until(() => integrator.requests >= 3, 'three requests at the integrator', 5_000);
-        await sleep(400);
+        await until(async () => (await store.get(id))?.status === 'dead', 'the delivery is dead after its three attempts', 5_000);
         const delivery = await store.get(id);
         expect(delivery).to.include({ status: 'dead', attempts: 3 });
         const attempts = await store.attempts(id);

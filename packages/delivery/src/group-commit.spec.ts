@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { sleep } from '@ccx-hook/test-waits';
 import { StoreError } from './errors.js';
 import { GroupCommit, type GroupCommitLimits } from './group-commit.js';
 
@@ -18,7 +19,7 @@ describe('GroupCommit', () => {
     const second = [4, 5].map((n) => commits.add(n));
     let settled = false;
     void Promise.all(first).then(() => (settled = true));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20); // a window in which nothing may resolve: the behaviour
     expect(settled, 'nothing resolves before its commit').to.equal(false);
     release();
     expect(await Promise.all([...first, ...second])).to.deep.equal(['id-1', 'id-2', 'id-3', 'id-4', 'id-5']);

@@ -5,7 +5,7 @@ import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
-import { until } from '@ccx-hook/test-waits';
+import { sleep, until } from '@ccx-hook/test-waits';
 import { StoreError, StoreUrlError } from './errors.js';
 import { openStore } from './open-store.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
@@ -102,7 +102,7 @@ describe('SqliteStore (SQLite only)', () => {
       delay.enable();
       let stored = false;
       const enqueued = store.enqueue(delivery('a', 1)).then(() => (stored = true));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300); // the window measured while the lock is held: the behaviour
       delay.disable();
       expect(stored, 'not acknowledged while the lock is held').to.equal(false);
       expect(delay.max / 1e6, 'longest event-loop stall, ms').to.be.below(100);

@@ -117,7 +117,7 @@ describe('HookClient', () => {
   });
 
   it('times out an attempt', async () => {
-    server = await receiver(() => (response) => setTimeout(() => json(200, {})(response), 1000));
+    server = await receiver(() => (response) => setTimeout(() => json(200, {})(response), 1000)); // a slow integrator: the behaviour
     const started = Date.now();
     const error = await failure(new HookClient().send({ ...request(server.url), timeoutMs: 200 }));
     expect(error.code).to.equal('ERR_HOOK_TIMEOUT');
@@ -149,7 +149,7 @@ describe('HookClient observer and secrets', () => {
   afterEach(async () => server?.close());
 
   it('tells its observer how each attempt ended', async () => {
-    server = await receiver((_, index) => [json(200, {}), json(404, {}), json(503, {}), (response: ServerResponse) => setTimeout(() => response.end(), 1000)][index]!);
+    server = await receiver((_, index) => [json(200, {}), json(404, {}), json(503, {}), (response: ServerResponse) => setTimeout(() => response.end(), 1000)][index]!); // the last one slow: the behaviour
     const seen: string[] = [];
     const client = new HookClient({ observer: { attempted: (hook, result, durationMs) => seen.push(`${hook} ${result} ${durationMs >= 0}`) } });
     await client.send(request(server.url));
@@ -196,7 +196,7 @@ describe('sendWithRetries', () => {
     await failure(sendWithRetries(new HookClient(), { url, hookName, webhookId, body }, { budgetMs: 3000, attemptTimeoutMs: 1000 }));
     expect(server.seen).to.have.length(1);
     await server.close();
-    server = await receiver(() => (response) => setTimeout(() => json(200, {})(response), 2000));
+    server = await receiver(() => (response) => setTimeout(() => json(200, {})(response), 2000)); // a slow integrator: the behaviour
     const started = Date.now();
     const error = await failure(
       sendWithRetries(new HookClient(), { ...request(server.url), url: server.url }, { budgetMs: 500, attemptTimeoutMs: 5000 }),
@@ -255,7 +255,7 @@ describe('HookClient against replies Node\'s http module cannot send', () => {
   it('stops waiting between attempts as soon as it is aborted', async () => {
     integrator = await startRawIntegrator(http(503));
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
+    setTimeout(() => controller.abort(), 100); // the abort comes while it waits between attempts: the behaviour
     const started = performance.now();
     const error = await failure(
       sendWithRetries(new HookClient(), request(`${integrator.url}/x`), { budgetMs: 10_000, attemptTimeoutMs: 5_000, backoffMs: 5_000, signal: controller.signal }),

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { type Logger, silentLogger } from '@ccx-hook/hook-client';
 import { hostileReplies, http, type RawIntegrator, startRawIntegrator } from '@ccx-hook/hostile-integrator';
 import { DecidedBy } from '@ccx-hook/proto';
+import { sleep } from '@ccx-hook/test-waits';
 import { type Harness, startHarness } from './testing/grpc-harness.js';
 import { temporaryStore } from './testing/temporary-store.js';
 
@@ -116,7 +117,7 @@ describe('pre- hooks: replies that are answers, and the breaker', function () {
     expect(performance.now() - started, 'an open circuit answers at once').to.be.below(100);
     expect(integrator.requests, 'an open circuit asks no one').to.equal(requests);
     integrator.answer(http(200, approve));
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await sleep(350); // the breaker's cooldown (300 ms) passes: the behaviour
     expect(await harness.call('pre-add-node', { clusterId: 'c1' })).to.deep.include({ workId: 'w-ok', decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR });
     expect(await harness.call('pre-add-node', { clusterId: 'c1' })).to.deep.include({ decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR });
   });

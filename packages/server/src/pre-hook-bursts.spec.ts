@@ -4,11 +4,10 @@ import { expect } from 'chai';
 import { silentLogger } from '@ccx-hook/hook-client';
 import { http, type RawIntegrator, startRawIntegrator } from '@ccx-hook/hostile-integrator';
 import { DecidedBy } from '@ccx-hook/proto';
-import { until } from '@ccx-hook/test-waits';
+import { sleep, until } from '@ccx-hook/test-waits';
 import { defaultGrpcLimits } from './start-server.js';
 import { type Harness, startHarness } from './testing/grpc-harness.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('pre- hooks in bursts (DESIGN §4)', function () {
   this.timeout(30_000);
@@ -104,14 +103,19 @@ describe('pre- hooks in bursts (DESIGN §4)', function () {
     const calls = Array.from({ length: 300 }, (_, n) =>
       harness.call('pre-add-node', { clusterId: `c${n}` }, 10_000, cancel.signal).catch((error: ServiceError) => error.code),
     );
-    await sleep(100);
+    await until(() => integrator.requests >= 300, 'every call asks the integrator');
     cancel.abort();
     expect(new Set(await Promise.all(calls))).to.deep.equal(new Set([status.CANCELLED]));
-    // Let the server read the cancellations (it may still be busy with the burst); without them
-    // reaching the outbound requests, each call would retry every 200 ms from here on.
-    await sleep(500);
+    // The server has read the cancellations (it may still be busy with the burst) once the
+    // requests stop; without them reaching the outbound requests, each call would retry every 200 ms.
+    let seen = integrator.requests;
+    await until(() => {
+      const stopped = integrator.requests === seen;
+      seen = integrator.requests;
+      return stopped;
+    }, 'the integrator requests stop', 10_000, 300);
     const atCancel = integrator.requests;
-    await sleep(1_000);
+    await sleep(1_000); // the window in which no request may come: the behaviour
     expect(integrator.requests - atCancel, 'integrator requests after the cancellation').to.equal(0);
   });
 });

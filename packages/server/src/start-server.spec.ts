@@ -9,6 +9,7 @@ import { type HookName, hookNames } from '@ccx-hook/mapping';
 import { type IncomingHook, type MockAnswer, type MockHooks, startMockHooks } from '@ccx-hook/mock-hooks';
 import * as proto from '@ccx-hook/proto';
 import { DecidedBy, HookServiceClient } from '@ccx-hook/proto';
+import { sleep, until } from '@ccx-hook/test-waits';
 import type { HookSettings, HooksSettings } from './hook-settings.js';
 import { type RunningServer, startServer } from './start-server.js';
 
@@ -224,7 +225,7 @@ describe('HookService over gRPC', () => {
       const response = await call('pre-add-node', { clusterId: 'c1' });
       expect(performance.now() - started).to.be.below(100);
       expect(response).to.deep.include({ approved: false, decidedBy: DecidedBy.DECIDED_BY_FAILURE_POLICY });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50); // a window in which no request may come: the behaviour
       expect(arrived, 'no request while the circuit is open').to.equal(seen);
     });
 
@@ -240,13 +241,17 @@ describe('HookService over gRPC', () => {
 
   describe('shutdown', () => {
     it('answers the calls in flight and refuses new ones with UNAVAILABLE', async () => {
+      let arrived = false;
       await start({
-        respond: () => ({ status: 200, body: { approved: true, work_id: 'slow' }, delayMs: 300 }),
+        respond: () => {
+          arrived = true;
+          return { status: 200, body: { approved: true, work_id: 'slow' }, delayMs: 300 };
+        },
         hook: { timeoutMs: 2000 },
         budgetMs: 3000,
       });
       const inFlight = call('pre-add-node', { clusterId: 'c1' });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await until(() => arrived, 'the call reaches the integrator');
       const stopping = server.shutdown(5000);
       const refused = await callError('pre-add-node', { clusterId: 'c2' });
       expect(refused.code).to.equal(status.UNAVAILABLE);

@@ -1,1 +1,2 @@
+export { sleep } from './sleep.js';
 export { until } from './until.js';

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { expect } from 'chai';
+import { until } from '@ccx-hook/test-waits';
 import { cleanEnv, CliProcess, runCli, startMockHooksProcess, startService, workspaceRoot } from './cli-process.js';
 
 // Loaded proto services are untyped.
@@ -258,12 +259,7 @@ describe('end to end: commands, configuration and errors', function () {
       });
       npx.kill('SIGTERM');
       const listening = () => fetch(`${url}/post-add-node`, { method: 'POST', body: '{}' }).then(() => true, () => false);
-      let stillListening = true;
-      for (let waited = 0; stillListening && waited < 5_000; waited += 100) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        stillListening = await listening();
-      }
-      expect(stillListening, 'mock-hooks still listens after npx is gone').to.equal(false);
+      await until(async () => !(await listening()), 'mock-hooks stops listening once npx is gone', 5_000, 100);
     });
 
     it('stops gracefully on SIGTERM with exit status 0', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { callHook } from '@ccx-hook/cli';
 import { openStore } from '@ccx-hook/delivery';
+import { startRawIntegrator } from '@ccx-hook/hostile-integrator';
 import { until } from '@ccx-hook/test-waits';
 import { type CliProcess, startMockHooksProcess, startService } from './cli-process.js';
 
@@ -12,9 +13,6 @@ interface Recorded {
   body: string;
   status: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('end to end: durable post- hooks', function () {
   this.timeout(60_000);
   let dir: string;
@@ -78,9 +76,9 @@ describe('end to end: durable post- hooks', function () {
   });
 
   it('shuts down within one grace period while a call and a delivery attempt are both in flight', async () => {
-    const receiver = await startMockHooksProcess(['--latency', '20s']);
-    processes.push(receiver.mock);
-    const { process: running, address } = await service(receiver.url, {
+    // An integrator that reads every request and never answers.
+    const silent = await startRawIntegrator(() => undefined);
+    const { process: running, address } = await service(silent.url, {
       CCX_HOOK_SHUTDOWN_GRACE: '2s',
       CCX_HOOK_DELIVERY_TIMEOUT: '30s',
       CCX_HOOK_HOOKS_TIMEOUT: '30s',
@@ -90,12 +88,13 @@ describe('end to end: durable post- hooks', function () {
     const preCall = callHook({ address, hook: 'pre-add-node', json: '{"clusterId":"c1","nodeCount":1}', timeoutMs: 30_000 }).catch(
       () => undefined,
     );
-    await sleep(500);
+    await until(() => silent.requests >= 2, 'the pre- call and the delivery attempt both reach the integrator');
     const started = Date.now();
     expect(await running.stop('SIGTERM')).to.equal(0);
     // The server's and the dispatcher's grace periods run side by side, not one after the other.
     expect(Date.now() - started).to.be.within(1_900, 3_500);
     await preCall;
+    await silent.close();
   });
 
   it('loses no acknowledged delivery when the service is killed with SIGKILL, and keeps per-cluster order', async () => {

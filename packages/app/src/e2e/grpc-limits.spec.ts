@@ -3,11 +3,11 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { sleep, until } from '@ccx-hook/test-waits';
 import { callHook } from '@ccx-hook/cli';
 import { PreAddNodeRequest } from '@ccx-hook/proto';
 import { type CliProcess, startService } from './cli-process.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 /** One gRPC request frame (not compressed, length-prefixed) of PreAddNode. */
@@ -56,9 +56,16 @@ describe('end to end: gRPC clients cannot exhaust the server (DESIGN §2)', func
         stream.end(frame(`c${opened}`));
         opened++;
       }
-      await sleep(50);
+      await sleep(50); // the flood comes in batches of 500, as from a real client: the behaviour
     }
-    await sleep(1_000);
+    // The server has taken in what was sent once its memory stops growing.
+    let last = rssMb(pid);
+    await until(() => {
+      const now = rssMb(pid);
+      const steady = Math.abs(now - last) < 1;
+      last = now;
+      return steady;
+    }, 'the server\'s memory settles', 10_000, 250);
     const grown = rssMb(pid) - before;
     const other = await callHook({ address: `127.0.0.1:${port}`, hook: 'pre-add-node', json: '{"clusterId":"other"}', timeoutMs: 2_000 });
     expect(other).to.include({ approved: true, decidedBy: 'DECIDED_BY_HOOK_DISABLED' });

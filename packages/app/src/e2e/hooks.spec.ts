@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { until } from '@ccx-hook/test-waits';
 import { Webhook } from 'standardwebhooks';
 import { type HookName, hookNames } from '@ccx-hook/mapping';
 import { type CliProcess, runCli, startMockHooksProcess, startService } from './cli-process.js';
@@ -111,12 +112,8 @@ describe('end to end: `npx ccx-hook-service serve`, mock-hooks and test-client a
       expect(code).to.equal(0);
       const response = JSON.parse(stdout) as Record<string, string | boolean>;
 
-      const deadline = Date.now() + 5000;
-      let seen: Recorded | undefined;
-      while (!(seen = recorded().filter((entry) => entry.hook === hook).pop()) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      expect(seen, `${hook} reached the receiver`).to.not.equal(undefined);
+      await until(() => recorded().some((entry) => entry.hook === hook), `${hook} reached the receiver`, 5_000);
+      const seen = recorded().filter((entry) => entry.hook === hook).pop();
       expect(seen!.status).to.equal(200);
       expect(seen!.body).to.equal(JSON.stringify(body));
       expect(JSON.parse(seen!.body)).to.deep.equal(body);

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { callHook } from '@ccx-hook/cli';
 import type { HookName } from '@ccx-hook/mapping';
+import { until } from '@ccx-hook/test-waits';
 import { type CliProcess, startService } from './cli-process.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An integrator with a script: what it answers depends on the hook and the cluster. */
 async function scriptedIntegrator(): Promise<{ url: string; server: Server }> {
@@ -80,11 +80,10 @@ describe('end to end: /metrics after a scripted run', function () {
     const scrape = async () => samples(await (await fetch(`http://127.0.0.1:${started.httpPort}/metrics`)).text());
     let metrics = await scrape();
     // The store's figures are read in the background every 5 s: wait for a read after both deliveries ended.
-    const settled = () => ['pending', 'delivered', 'dead'].map((state) => metrics.get(`ccx_hook_deliveries{state="${state}"}`)).join() === '0,1,1';
-    for (let waited = 0; !settled() && waited < 15_000; waited += 100) {
-      await sleep(100);
+    await until(async () => {
       metrics = await scrape();
-    }
+      return ['pending', 'delivered', 'dead'].map((state) => metrics.get(`ccx_hook_deliveries{state="${state}"}`)).join() === '0,1,1';
+    }, 'the store\'s figures after both deliveries ended', 15_000, 100);
     const expected: Record<string, number> = {
       'ccx_hook_calls_total{hook="pre-add-node",outcome="approved"}': 2,
       'ccx_hook_calls_total{hook="pre-create-cluster",outcome="rejected"}': 1,

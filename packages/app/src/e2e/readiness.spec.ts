@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { credentials, Client, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { callHook } from '@ccx-hook/cli';
+import { http, startRawIntegrator } from '@ccx-hook/hostile-integrator';
 import { until } from '@ccx-hook/test-waits';
 import { type CliProcess, startMockHooksProcess, startService } from './cli-process.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const betterSqlite3 = createRequire(createRequire(import.meta.url).resolve('@ccx-hook/delivery')).resolve('better-sqlite3');
 
 /** `grpc.health.v1.Health/Check` for the whole server, with the messages encoded by hand: 1 SERVING, 2 NOT_SERVING. */
@@ -67,19 +67,19 @@ describe('end to end: readiness (/readyz and gRPC health)', function () {
   });
 
   it('is not ready while it shuts down', async () => {
-    const receiver = await startMockHooksProcess(['--latency', '3s']);
-    processes.push(receiver.mock);
+    const slow = await startRawIntegrator((socket) => setTimeout(() => http(200, '{"approved":true}')(socket), 3_000)); // its latency: the behaviour
     const { service, port, httpPort } = await startService({
-      CCX_HOOK_HOOKS_URL: receiver.url,
+      CCX_HOOK_HOOKS_URL: slow.url,
       CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'deliveries.db')}`,
       CCX_HOOK_SHUTDOWN_GRACE: '10s',
     });
     processes.push(service);
     const inFlight = callHook({ address: `127.0.0.1:${port}`, hook: 'pre-add-node', json: '{"clusterId":"c1"}', timeoutMs: 10_000 });
-    await sleep(300); // lets the call reach the integrator, whose mock prints nothing before its latency
+    await until(() => slow.requests === 1, 'the call reaches the integrator');
     const exited = service.stop('SIGTERM');
     await until(async () => (await readyz(httpPort)) === 503, '/readyz answers 503 while shutting down', 2_000);
     expect(await inFlight).to.include({ approved: true });
     expect(await exited).to.equal(0);
+    await slow.close();
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { hookNames } from '@ccx-hook/mapping';
 import { type CertificateAuthority, createCertificateAuthority } from '@ccx-hook/test-certificates';
+import { until } from '@ccx-hook/test-waits';
 import { CliProcess, runCli, startService } from './cli-process.js';
 
 const authId = 'PLANTED-AUTH-ID-7c1e';
@@ -88,11 +89,10 @@ describe('end to end: no credential in any output', function () {
     await run(['serve'], { ...bad, CCX_HOOK_HOOKS_URL: mockUrl, CCX_HOOK_GRPC_TLS_CERT: tls.keyFile, CCX_HOOK_GRPC_TLS_KEY: tls.keyFile });
     await run(['mock-hooks', '--port', '0', '--secret', badSecret]);
     // The operator's view of the deliveries, once they are done.
-    for (let waited = 0; waited < 10_000; waited += 200) {
+    await until(async () => {
       const pending = await runCli(['deliveries', 'list', '--status', 'pending', '--json'], { CCX_HOOK_STORE_URL: store });
-      if ((JSON.parse(pending.stdout) as { deliveries: unknown[] }).deliveries.length === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+      return (JSON.parse(pending.stdout) as { deliveries: unknown[] }).deliveries.length === 0;
+    }, 'no delivery pending', 10_000, 200);
     const listed = await run(['deliveries', 'list', '--json'], { CCX_HOOK_STORE_URL: store });
     for (const { id } of (JSON.parse(listed.stdout) as { deliveries: Array<{ id: string }> }).deliveries) {
       await run(['deliveries', 'show', id], { CCX_HOOK_STORE_URL: store });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { callHook } from '@ccx-hook/cli';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '@ccx-hook/test-postgres';
+import { until } from '@ccx-hook/test-waits';
 import { type CliProcess, startMockHooksProcess, startService } from './cli-process.js';
 
 interface Recorded {
@@ -12,10 +13,11 @@ interface Recorded {
   status: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const clusters = 50;
 const perCluster = 40;
-const latencyMs = 20;
+// Longer than the retry delay (100 ms): attempts of one delivery are at least this far apart
+// only because each starts after the previous one was answered, not because of the schedule.
+const latencyMs = 150;
 
 describe('end to end: two replicas on one PostgreSQL database', function () {
   this.timeout(180_000);
@@ -82,7 +84,7 @@ describe('end to end: two replicas on one PostgreSQL database', function () {
         }
       }),
     );
-    while (acknowledgedCount < (clusters * perCluster) / 2) await sleep(20);
+    await until(() => acknowledgedCount >= (clusters * perCluster) / 2, 'half of the deliveries acknowledged', 60_000);
     alive[0] = false;
     await replicas[0]!.service.stop('SIGKILL');
     await sending;
@@ -91,13 +93,10 @@ describe('end to end: two replicas on one PostgreSQL database', function () {
     expect(new Set(all).size).to.equal(clusters * perCluster);
     const recorded = (): Recorded[] =>
       readFileSync(record, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Recorded);
-    const deadline = Date.now() + 120_000;
-    for (;;) {
+    await until(() => {
       const delivered = new Set(recorded().filter((hook) => hook.status === 200).map((hook) => hook.headers['webhook-id']));
-      if (all.every((id) => delivered.has(id))) break;
-      if (Date.now() > deadline) throw new Error(`${all.filter((id) => !delivered.has(id)).length} acknowledged deliveries never arrived`);
-      await sleep(200);
-    }
+      return all.every((id) => delivered.has(id));
+    }, 'every acknowledged delivery arrives', 120_000, 200);
 
     const byArrival = recorded().sort((a, b) => Date.parse(a.received_at) - Date.parse(b.received_at));
     for (const [cluster, ids] of acknowledged) {

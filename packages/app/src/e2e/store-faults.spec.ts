@@ -5,10 +5,9 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { callHook } from '@ccx-hook/cli';
 import { createTestDatabase, postgresAvailable, TcpProxy, type TestDatabase, testPostgresUrl } from '@ccx-hook/test-postgres';
-import { until } from '@ccx-hook/test-waits';
+import { sleep, until } from '@ccx-hook/test-waits';
 import { type CliProcess, startMockHooksProcess, startService } from './cli-process.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 
 const readyz = async (port: number) => (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
@@ -36,7 +35,7 @@ class PostCalls {
 
   /** Sends call `n` of `cluster` until it is acknowledged (the same idempotency key each time, as a caller should). */
   async sendUntilAcknowledged(cluster: string, n: number): Promise<void> {
-    while (!(await this.send(cluster, n))) await sleep(100);
+    while (!(await this.send(cluster, n))) await sleep(100); // a caller backs off between retries: the behaviour
   }
 
   /** One post- call; true when acknowledged. */
@@ -159,8 +158,13 @@ describe('end to end: when PostgreSQL fails, the service does not', function () 
       for (let n = 0; sending; n++) await calls.sendUntilAcknowledged(`c${c}`, n);
     }));
     const preCalls: Promise<void>[] = [];
+    // Each round of faults comes once the service has acknowledged more calls since the last one.
+    const progress = async (what: string) => {
+      const before = [...calls.acknowledged.values()].flat().length;
+      await until(() => [...calls.acknowledged.values()].flat().length >= before + 10, what, 15_000);
+    };
     for (let round = 0; round < 4; round++) {
-      await sleep(400);
+      await progress(`calls acknowledged before round ${round + 1}`);
       // Every connection of the service: enqueues, claims, records and extensions in flight among them.
       const ended = await admin<{ ended: boolean }>(testPostgresUrl,
         'SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
@@ -168,7 +172,7 @@ describe('end to end: when PostgreSQL fails, the service does not', function () 
       expect(ended.length, `connections ended in round ${round + 1}`).to.be.above(0);
       preCalls.push(preCallAnswered(port));
     }
-    await sleep(400);
+    await progress('calls acknowledged after the last round');
     sending = false;
     await load;
     await Promise.all(preCalls);
@@ -216,7 +220,6 @@ describe('end to end: when PostgreSQL fails, the service does not', function () 
     await until(async () => (await readyz(httpPort)) === 503, 'readiness 503 within 5 s', 5_000);
     expect(Date.now() - holed).to.be.below(5_000);
     await preCallAnswered(port);
-    await sleep(1_000);
     const started = Date.now();
     expect(await calls.send('c1', 1)).to.equal(false);
     expect(Date.now() - started, 'once not ready, refused within 1 s').to.be.below(1_000);
@@ -239,12 +242,12 @@ describe('end to end: when PostgreSQL fails, the service does not', function () 
       Number((await admin<{ n: string }>(testPostgresUrl, 'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1', [name]))[0]!.n);
     // The service's own background work (polls, checks, figures) over two seconds, then the same with 200 scrapes.
     const idleStart = await transactions();
-    await sleep(2_000);
+    await sleep(2_000); // the window measured (behaviour, not synchronisation)
     const idle = (await transactions()) - idleStart - 1;
     const scrapedStart = await transactions();
     const scraping = Date.now();
     for (let n = 0; n < 200; n++) expect((await fetch(`http://127.0.0.1:${httpPort}/metrics`)).status).to.equal(200);
-    await sleep(Math.max(0, 2_000 - (Date.now() - scraping)));
+    await sleep(Math.max(0, 2_000 - (Date.now() - scraping))); // the same window with scrapes
     const scraped = (await transactions()) - scrapedStart - 1;
     expect(scraped, `${scraped} transactions with 200 scrapes, ${idle} without`).to.be.below(idle + 20);
   });

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
+import { sleep } from '@ccx-hook/test-waits';
 import type { DeliveryStore } from '../delivery-store.js';
 import { StoreError } from '../errors.js';
 import type { StoreFixture } from './store-fixtures.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const delivery = (clusterId: string, n: number, idempotencyKey?: string) => ({
   hook: 'post-add-node',
   clusterId,
@@ -87,7 +87,7 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
       const a1 = await store.enqueue(delivery('a', 1));
       const [crashed] = await store.claim(10, 100);
       expect(await store.claim(10, 10_000)).to.deep.equal([]);
-      await sleep(150);
+      await sleep(150); // the 100 ms lease runs out: the behaviour
       const [taken] = await store.claim(10, 10_000);
       expect(taken!.id).to.equal(a1);
       expect(taken!.lease.token).not.to.equal(crashed!.lease.token);
@@ -103,9 +103,9 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
       await store.enqueue(delivery('a', 1));
       await store.enqueue(delivery('b', 1));
       const [first, second] = await store.claim(10, 150);
-      await sleep(100);
+      await sleep(100); // within the 150 ms lease: the behaviour
       expect(await store.extend([first!.lease], 10_000)).to.deep.equal([]);
-      await sleep(100);
+      await sleep(100); // past the first lease, within the extended one
       const [taken] = await store.claim(10, 10_000);
       expect(taken!.id).to.equal(second!.id);
       expect(await store.extend([first!.lease, second!.lease], 10_000)).to.deep.equal([second!.lease]);
@@ -211,14 +211,14 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     it('filters by when a delivery was created and when it last changed', async () => {
       await store.enqueue(delivery('a', 1));
       // Wide margins: b's enqueue (a commit, an fsync) and the reads must fit in the window on a busy machine.
-      await sleep(400);
+      await sleep(400); // a's age grows past the filter's window: the behaviour
       const b = await store.enqueue(delivery('b', 1));
       expect(await store.count({ newerThanMs: 300 })).to.equal(1);
       expect((await store.list({ limit: 10, newerThanMs: 300 })).deliveries.map((d) => d.id)).to.deep.equal([b]);
       expect(await store.count({ newerThanMs: 60_000 })).to.equal(2);
       for (const claimed of await store.claim(10, 10_000)) await store.recordAttempt(claimed.lease, failed, { status: 'dead' });
       expect(await store.count({ status: 'dead', updatedWithinMs: 60_000 })).to.equal(2);
-      await sleep(60);
+      await sleep(60); // the last change ages past 40 ms: the behaviour
       expect(await store.count({ status: 'dead', updatedWithinMs: 40 })).to.equal(0);
     });
 
@@ -261,7 +261,7 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
         await store.recordAttempt(claimed.lease, ok, { status: 'delivered' });
       }
       expect(await store.purgeDelivered(60_000, 10)).to.equal(0);
-      await sleep(20);
+      await sleep(20); // the deliveries age past the 10 ms retention: the behaviour
       expect(await store.purgeDelivered(10, 1)).to.equal(1);
       expect(await store.get(a1), 'the oldest first').to.equal(undefined);
       expect(await store.attempts(a1)).to.deep.equal([]);
@@ -277,7 +277,7 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
       const id = await store.enqueue(keyed);
       const [claimed] = await store.claim(10, 10_000);
       await store.recordAttempt(claimed!.lease, ok, { status: 'delivered' });
-      await sleep(20);
+      await sleep(20); // past the 10 ms retention: the behaviour
       expect(await store.purgeDelivered(10, 10)).to.equal(1);
       expect(await store.enqueue(keyed), 'the key outlives its row').to.equal(id);
       expect(await store.claim(10, 10_000), 'and nothing is queued again').to.deep.equal([]);
