@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { type Logger, silentLogger } from '@ccx-hook/hook-client';
 import { hostileReplies, http, type RawIntegrator, startRawIntegrator } from '@ccx-hook/hostile-integrator';
 import { DecidedBy } from '@ccx-hook/proto';
-import { sleep } from '@ccx-hook/test-waits';
+import { sleep, until } from '@ccx-hook/test-waits';
 import { type Harness, startHarness } from './testing/grpc-harness.js';
 import { temporaryStore } from './testing/temporary-store.js';
 
@@ -13,6 +13,8 @@ interface Outcome {
   answeredInMs: number;
   causes: string[];
   recovered: unknown;
+  /** Connections to the integrator still open once the call after it was answered. */
+  leftOpen: number;
 }
 
 const deadlineMs = 2_000;
@@ -21,13 +23,11 @@ const approve = '{"approved":true,"work_id":"w-ok"}';
 describe('pre- hooks against hostile integrators (DESIGN §3, §4)', function () {
   this.timeout(60_000);
   const outcomes: Outcome[] = [];
-  let rssGrowth = 0;
   let shared: Awaited<ReturnType<typeof temporaryStore>>;
 
   // Every case at once, each with an integrator (an origin, so a breaker) of its own, all on one store.
   before(async () => {
     shared = await temporaryStore();
-    const rssBefore = process.memoryUsage().rss;
     outcomes.push(
       ...(await Promise.all(
         hostileReplies.map(async ({ name, reply }) => {
@@ -41,7 +41,12 @@ describe('pre- hooks against hostile integrators (DESIGN §3, §4)', function ()
             const answeredInMs = performance.now() - started;
             integrator.answer(http(200, approve));
             const recovered = await harness.call('pre-add-node', { clusterId: 'c1', nodeCount: 1 }, deadlineMs);
-            return { name, decidedBy: answer.decidedBy, approved: answer.approved, answeredInMs, causes, recovered: recovered.workId };
+            // The integrator closes after a complete reply; every other connection is the client's to end.
+            const leftOpen = await until(() => integrator.connections === 0, 'no connection left open', 2_000).then(
+              () => 0,
+              () => integrator.connections,
+            );
+            return { name, decidedBy: answer.decidedBy, approved: answer.approved, answeredInMs, causes, recovered: recovered.workId, leftOpen };
           } finally {
             await harness.close();
             await integrator.close();
@@ -49,15 +54,11 @@ describe('pre- hooks against hostile integrators (DESIGN §3, §4)', function ()
         }),
       )),
     );
-    rssGrowth = process.memoryUsage().rss - rssBefore;
     process.stdout.write(`      hostile replies: ${outcomes.length} distinct, each answered by the failure policy\n`);
   });
 
   after(() => shared.remove());
 
-  it('has at least 30 distinct hostile replies', () => {
-    expect(new Set(hostileReplies.map((hostile) => hostile.name)).size).to.be.at.least(30);
-  });
 
   for (const { name } of hostileReplies) {
     it(`answers "${name}" by the fail-closed policy before the deadline, logs the cause once, and recovers`, () => {
@@ -69,8 +70,9 @@ describe('pre- hooks against hostile integrators (DESIGN §3, §4)', function ()
     });
   }
 
-  it('keeps memory bounded through all of them', () => {
-    expect(rssGrowth).to.be.below(300 * 1024 * 1024);
+  it('leaves no connection open to any of them: a reply cut off is a connection ended', () => {
+    const open = outcomes.filter((outcome) => outcome.leftOpen > 0).map(({ name, leftOpen }) => `${name}: ${leftOpen}`);
+    expect(open).to.deep.equal([]);
   });
 });
 

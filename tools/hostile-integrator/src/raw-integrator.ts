@@ -10,6 +10,8 @@ export interface RawIntegrator {
   url: string;
   /** Requests whose headers and body have arrived. */
   requests: number;
+  /** Connections open now. */
+  readonly connections: number;
   /** Answers the next requests with `reply`. */
   answer(reply: RawReply): void;
   /** Destroys every connection and stops listening. */
@@ -47,6 +49,9 @@ export async function startRawIntegrator(reply: RawReply): Promise<RawIntegrator
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     get requests() {
       return state.requests;
+    },
+    get connections() {
+      return sockets.size;
     },
     answer(next) {
       current = next;
