@@ -88,7 +88,7 @@ export class BlockingSqliteStore {
       this.db.transaction(() =>
         (heads.all(now, limit) as Row[]).map((row) => {
           lease.run(token, now + leaseMs, row.seq);
-          // Object.assign: in Node 20 `{ ...o, key }` costs a hidden class per object (µs a key).
+          // Object.assign, not a spread: docs/BENCHMARKS.md, "Tricks kept in the code".
           return Object.assign(toDelivery(row), { lease: { deliveryId: row.id, clusterId: row.cluster_id, token } });
         }),
       ).immediate(),

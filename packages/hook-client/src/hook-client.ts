@@ -15,10 +15,7 @@ import { decodeSecret, signatureHeader } from './signature.js';
  * decompressed, so a compression bomb stays a small, invalid body.
  *
  * Each request's `cacheOptions` (used only with got's `cache`, which hooks never use) is set
- * empty as the request is made: got 14 builds the options of `http.request` as
- * `{ ...cacheOptions, …34 properties }`, and on Node 20 a property added after a spread of a
- * non-empty object takes a new hidden class: a seventh of the time with the spread empty, and
- * 8–19 % less CPU for a bare got POST (docs/BENCHMARKS.md, "got's hidden classes").
+ * empty as the request is made (docs/BENCHMARKS.md, "Tricks kept in the code").
  */
 const post = got.extend({
   followRedirect: false,
@@ -136,7 +133,7 @@ export class HookClient {
   async send(request: HookRequest): Promise<HookReply> {
     const started = performance.now();
     const timestamp = Math.floor(Date.now() / 1000);
-    // Object.assign: in Node 20 `{ ...o, key }` costs a hidden class per object (µs a key).
+    // Object.assign, not a spread: docs/BENCHMARKS.md, "Tricks kept in the code".
     const headers: Record<string, string> = Object.assign({}, request.headers, {
       'content-type': 'application/json',
       'user-agent': this.userAgent,
@@ -151,8 +148,8 @@ export class HookClient {
     let ending: 'too-large' | 'protocol-switch' | 'timed-out' | undefined;
     const certificateAuthority = this.https.pinned.get(request.hookName) ?? this.https.certificateAuthority;
     // Without TLS material, got's defaults: nothing to merge into every request. The body is
-    // checked as bytes: invalid UTF-8 must fail, never become U+FFFD. (Two literals: in Node 20
-    // a property after a spread costs a hidden class per object.)
+    // checked as bytes: invalid UTF-8 must fail, never become U+FFFD. (Two literals, no spread:
+    // docs/BENCHMARKS.md, "Tricks kept in the code".)
     const pending = (certificateAuthority ?? this.https.certificate) === undefined
       ? post(request.url, { body: request.body, headers, responseType: 'buffer' })
       : post(request.url, {

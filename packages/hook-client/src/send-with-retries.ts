@@ -52,7 +52,7 @@ export async function sendWithRetries(
     if (admission === 'open') throw new HookError('ERR_HOOK_CIRCUIT_OPEN', `circuit open for ${breaker!.key}`);
     const timeoutMs = Math.max(1, Math.min(options.attemptTimeoutMs, Math.floor(deadline - performance.now())));
     try {
-      // Literals of one shape: in Node 20 `{ ...o, key }` costs a hidden class per object (µs a key).
+      // Literals of one shape, no spread: docs/BENCHMARKS.md, "Tricks kept in the code".
       const { url, hookName, webhookId, body, headers } = request;
       const reply = await client.send({ url, hookName, webhookId, attempt, body, timeoutMs, signal, headers });
       breaker?.breaker.succeeded(breaker.key);
