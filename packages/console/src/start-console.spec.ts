@@ -282,7 +282,8 @@ describe('startConsole', function () {
 
   it('caps live streams per viewer, and refuses one of a delivery that does not exist', async () => {
     const id = await deadDelivery('c1');
-    const { base } = await start('127.0.0.1:0', false);
+    // No tick while the test runs: the streams it holds open are never read, and a tick would drop them.
+    const { base } = await start('127.0.0.1:0', false, undefined, 60_000);
     expect((await fetchRaw(`${base}/events?view=delivery:msg_unknown`)).status).to.equal(404);
     const open: AbortController[] = [];
     try {
