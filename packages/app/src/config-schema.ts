@@ -1,5 +1,5 @@
-import { hookNames } from '@ccx-hook/mapping';
 import type { Schema } from 'convict';
+import { hookNames } from '@ccx-hook/hook-client';
 
 /** Defaults that differ between `serve` and `local-server`. */
 export interface SchemaDefaults {

@@ -1,8 +1,7 @@
 import convict from 'convict';
 import { readSmallFile } from '@ccx-hook/cli';
 import { isLoopback } from '@ccx-hook/console';
-import { decodeSecret, errorCode, type HookTls } from '@ccx-hook/hook-client';
-import { canReject, type HookName, hookNames, isPreHook } from '@ccx-hook/mapping';
+import { canReject, decodeSecret, errorCode, type HookName, hookNames, type HookTls, isPreHook } from '@ccx-hook/hook-client';
 import type { HookSettings } from '@ccx-hook/server';
 import { addConfigFormats } from './config-formats.js';
 import { configKeys, configSchema, envName, flagName, type SchemaDefaults } from './config-schema.js';

@@ -1,5 +1,5 @@
-import { type HookName, isHookName } from '@ccx-hook/mapping';
 import { UsageError } from './errors.js';
+import { type HookName, isHookName } from '@ccx-hook/hook-client';
 
 /**
  * The hook named by a `test-client` argument: `pre-add-node`, `pre_add_node`, `PreAddNode`,

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { DeliveryStore } from '@ccx-hook/delivery';
-import { errorCode } from '@ccx-hook/hook-client';
-import type { HookName } from '@ccx-hook/mapping';
+import { errorCode, type HookName } from '@ccx-hook/hook-client';
 import type { MockHooksOptions } from '@ccx-hook/mock-hooks';
 import { type CommandSpec, commandHelp, commandSpecs, type OptionSpec, programHelp } from './commands.js';
 import { runDeliveries } from './deliveries-command.js';

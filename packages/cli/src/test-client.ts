@@ -1,5 +1,5 @@
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import type { HookName } from '@ccx-hook/mapping';
+import type { HookName } from '@ccx-hook/hook-client';
 import * as proto from '@ccx-hook/proto';
 import { CommandError, UsageError } from './errors.js';
 

@@ -1,12 +1,12 @@
 import type { BlockedCluster, DeliveryStatus, DeliveryStore, RetryResult, StoreStats } from '@ccx-hook/delivery';
-import type { Logger } from '@ccx-hook/hook-client';
+import { type Logger, preHookNames } from '@ccx-hook/hook-client';
 import { limits } from '@ccx-hook/mapping';
 import type { AttemptHistory } from './attempt-history.js';
 import type { Operator } from './console-auth.js';
 import type { DecisionLog } from './decision-log.js';
 import { ConsoleRequestError } from './errors.js';
 import type { Html } from './html.js';
-import { decisionsPage, type DecisionsQuery, preHookNames } from './pages/decisions-page.js';
+import { decisionsPage, type DecisionsQuery } from './pages/decisions-page.js';
 import { deliveriesPage, postHookNames, sinceChoices } from './pages/deliveries-page.js';
 import { deliveryPage, deliverySections } from './pages/delivery-page.js';
 import type { Viewer } from './pages/layout.js';

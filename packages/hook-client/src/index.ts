@@ -6,6 +6,16 @@ export type { AttemptObserver, AttemptResult } from './attempt-observer.js';
 export { certificatesIn } from './certificates-in.js';
 export { type Admission, CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 export { errorCode, HookError, type HookErrorCode, InvalidSecretError, isHookError } from './errors.js';
+export {
+  canReject,
+  type HookName,
+  hookNames,
+  isHookName,
+  isPreHook,
+  type PostHookName,
+  type PreHookName,
+  preHookNames,
+} from './hook-name.js';
 export { HookClient, type HookClientOptions, type HookCredentials, type HookReply, type HookRequest, type HookTls } from './hook-client.js';
 export { type Logger, silentLogger } from './logger.js';
 export { newWebhookId } from './new-webhook-id.js';

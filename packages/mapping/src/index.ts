@@ -1,13 +1,4 @@
 export { InvalidReplyError, InvalidRequestError } from './errors.js';
-export {
-  canReject,
-  type HookName,
-  hookNames,
-  isHookName,
-  isPreHook,
-  type PostHookName,
-  type PreHookName,
-} from './hook-name.js';
 export type { HookRequests, PreHookResponses } from './hook-messages.js';
 export { limits } from './limits.js';
 export { parsePreReply, type PreReply } from './parse-pre-reply.js';

@@ -2,7 +2,7 @@ import type { PreCreateClusterResponse } from '@ccx-hook/proto';
 import { codePoints } from './code-points.js';
 import { InvalidReplyError } from './errors.js';
 import type { PreHookResponses } from './hook-messages.js';
-import { canReject, type PreHookName, preHookNames } from './hook-name.js';
+import { canReject, type PreHookName, preHookNames } from '@ccx-hook/hook-client';
 import { limits } from './limits.js';
 import { snakeCase } from './snake-case.js';
 import { topLevelKeys } from './top-level-keys.js';

@@ -1,5 +1,5 @@
 import type { HookRequests } from './hook-messages.js';
-import { type HookName, hookNames } from './hook-name.js';
+import { type HookName, hookNames } from '@ccx-hook/hook-client';
 import { limits } from './limits.js';
 import { snakeCase } from './snake-case.js';
 

@@ -1,7 +1,7 @@
 import { codePoints } from './code-points.js';
 import { InvalidRequestError } from './errors.js';
 import type { HookRequests } from './hook-messages.js';
-import type { HookName } from './hook-name.js';
+import type { HookName } from '@ccx-hook/hook-client';
 import { limits } from './limits.js';
 import { type FieldSpec, requestFields } from './request-fields.js';
 import type { SnakeCase } from './snake-case.js';

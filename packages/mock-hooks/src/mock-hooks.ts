@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { decodeSecret, newWebhookId, verifySignature } from '@ccx-hook/hook-client';
+import { canReject, decodeSecret, isHookName, newWebhookId, verifySignature } from '@ccx-hook/hook-client';
 import { formatHook } from './format-hook.js';
 
 /** Options of `startMockHooks`. */
@@ -159,8 +159,7 @@ async function decide(options: MockHooksOptions, method: string, incoming: Incom
 
 function defaultAnswer(options: MockHooksOptions, hook: string): MockAnswer {
   if (hook.startsWith('post-')) return { status: 200, body: {} };
-  const canReject = hook === 'pre-create-cluster' || hook === 'pre-add-node';
-  if (options.reject !== undefined && canReject) return { status: 200, body: { approved: false, reason: options.reject } };
+  if (options.reject !== undefined && isHookName(hook) && canReject(hook)) return { status: 200, body: { approved: false, reason: options.reject } };
   return { status: 200, body: { approved: true, work_id: newWebhookId().replace('msg_', 'work_') } };
 }
 

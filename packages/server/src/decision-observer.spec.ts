@@ -1,8 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { CircuitBreaker, HookClient, silentLogger } from '@ccx-hook/hook-client';
-import { hookNames } from '@ccx-hook/mapping';
+import { CircuitBreaker, HookClient, hookNames, silentLogger } from '@ccx-hook/hook-client';
 import type { DecisionRecord } from './decision-observer.js';
 import { PreHookCaller } from './pre-hook-caller.js';
 import type { HooksSettings } from './hook-settings.js';

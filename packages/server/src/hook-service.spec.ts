@@ -1,7 +1,6 @@
 import { credentials, Metadata, Server, ServerCredentials, type ServiceError, status } from '@grpc/grpc-js';
 import { expect } from 'chai';
-import { CircuitBreaker, HookClient, silentLogger } from '@ccx-hook/hook-client';
-import { hookNames } from '@ccx-hook/mapping';
+import { CircuitBreaker, HookClient, hookNames, silentLogger } from '@ccx-hook/hook-client';
 import { HookServiceClient, PostDeleteClusterRequest } from '@ccx-hook/proto';
 import { HookService } from './hook-service.js';
 import { PreHookCaller } from './pre-hook-caller.js';

@@ -1,7 +1,7 @@
 import { type handleUnaryCall, type Server, type ServerUnaryCall, status } from '@grpc/grpc-js';
 import type { DeliveryStore } from '@ccx-hook/delivery';
-import type { Logger } from '@ccx-hook/hook-client';
-import { type HookRequests, InvalidRequestError, limits, type PostHookName, type PreHookName, toPayload } from '@ccx-hook/mapping';
+import type { Logger, PostHookName, PreHookName } from '@ccx-hook/hook-client';
+import { type HookRequests, InvalidRequestError, limits, toPayload } from '@ccx-hook/mapping';
 import { DecidedBy, HookServiceService, type HookServiceServer } from '@ccx-hook/proto';
 import { CallCancellation } from './call-cancellation.js';
 import type { CallObserver, CallOutcome } from './call-observer.js';

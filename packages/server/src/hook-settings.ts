@@ -1,4 +1,4 @@
-import type { HookName } from '@ccx-hook/mapping';
+import type { HookName } from '@ccx-hook/hook-client';
 
 /** What a pre- hook answers when the integrator cannot be asked (DESIGN §4). */
 export type FailurePolicy = 'fail-closed' | 'fail-open';

@@ -1,8 +1,7 @@
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { expect } from 'chai';
-import { type Logger, silentLogger } from '@ccx-hook/hook-client';
+import { type HookName, type Logger, silentLogger } from '@ccx-hook/hook-client';
 import { http, type RawIntegrator, startRawIntegrator } from '@ccx-hook/hostile-integrator';
-import type { HookName } from '@ccx-hook/mapping';
 import { type Harness, startHarness } from './testing/grpc-harness.js';
 
 /** Protobuf wire format, written by hand so that it can be wrong. */

@@ -1,15 +1,17 @@
 import {
   type AbortSource,
+  canReject,
   type CircuitBreaker,
   errorCode,
   type HookClient,
   type HookRequest,
   type Logger,
   newWebhookId,
+  type PreHookName,
   type RetriedReply,
   sendWithRetries,
 } from '@ccx-hook/hook-client';
-import { canReject, type HookPayload, parsePreReply, type PreHookName } from '@ccx-hook/mapping';
+import { type HookPayload, parsePreReply } from '@ccx-hook/mapping';
 import { DecidedBy } from '@ccx-hook/proto';
 import type { DecisionObserver } from './decision-observer.js';
 import { LoopStall } from './loop-stall.js';

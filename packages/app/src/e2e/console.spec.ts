@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { callHook } from '@ccx-hook/cli';
-import type { HookName } from '@ccx-hook/mapping';
+import type { HookName } from '@ccx-hook/hook-client';
 import { type Browser, launchBrowser } from '@ccx-hook/test-browser';
 import { until } from '@ccx-hook/test-waits';
 import type { Page } from 'playwright-core';

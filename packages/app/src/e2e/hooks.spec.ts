@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { type HookName, hookNames } from '@ccx-hook/hook-client';
 import { until } from '@ccx-hook/test-waits';
 import { Webhook } from 'standardwebhooks';
-import { type HookName, hookNames } from '@ccx-hook/mapping';
 import { type CliProcess, runCli, startMockHooksProcess, startService } from './cli-process.js';
 
 const secretA = `whsec_${Buffer.from('e2e-secret-number-one-32-bytes!!').toString('base64')}`;

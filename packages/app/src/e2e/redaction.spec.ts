@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { hookNames } from '@ccx-hook/mapping';
+import { hookNames } from '@ccx-hook/hook-client';
 import { type CertificateAuthority, createCertificateAuthority } from '@ccx-hook/test-certificates';
 import { until } from '@ccx-hook/test-waits';
 import { CliProcess, runCli, startService } from './cli-process.js';

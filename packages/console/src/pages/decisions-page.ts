@@ -1,4 +1,4 @@
-import { hookNames, isPreHook } from '@ccx-hook/mapping';
+import { preHookNames } from '@ccx-hook/hook-client';
 import type { DecisionRecord } from '@ccx-hook/server';
 import { formatSpan, formatTime } from '../format.js';
 import { type Html, html } from '../html.js';
@@ -11,8 +11,6 @@ export interface DecisionsQuery {
   outcome?: 'approved' | 'rejected';
   by?: 'integrator' | 'failure_policy' | 'hook_disabled';
 }
-
-export const preHookNames = hookNames.filter(isPreHook);
 
 /** The last pre- hook decisions of this replica, filtered, newest first. */
 export function decisionsPage(viewer: Viewer, query: DecisionsQuery, decisions: readonly DecisionRecord[], capacity: number): Html {

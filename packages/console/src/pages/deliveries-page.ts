@@ -1,8 +1,8 @@
 import type { DeliveryPage, DeliveryStatus } from '@ccx-hook/delivery';
-import { hookNames, isPreHook } from '@ccx-hook/mapping';
 import { formatTime } from '../format.js';
 import { type Html, html } from '../html.js';
 import { layout, retryDeadLink, type Viewer } from './layout.js';
+import { hookNames, isPreHook } from '@ccx-hook/hook-client';
 
 /** The time filter's choices: created within this span. */
 export const sinceChoices: Record<string, number> = { '1h': 3_600_000, '24h': 86_400_000, '7d': 604_800_000, '30d': 2_592_000_000 };

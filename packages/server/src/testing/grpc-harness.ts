@@ -1,6 +1,5 @@
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { CircuitBreaker, HookClient, type Logger } from '@ccx-hook/hook-client';
-import { type HookName, hookNames } from '@ccx-hook/mapping';
+import { CircuitBreaker, HookClient, type HookName, hookNames, type Logger } from '@ccx-hook/hook-client';
 import * as proto from '@ccx-hook/proto';
 import { HookServiceClient } from '@ccx-hook/proto';
 import type { HookServiceOptions } from '../hook-service.js';
