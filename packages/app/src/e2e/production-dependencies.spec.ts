@@ -35,7 +35,8 @@ describe('the packages build and run on their production dependencies alone', ()
     });
   }
 
-  it('compiles each package\'s production sources as a project of their own: no spec, test helper or test library in it', () => {
+  it('compiles each package\'s production sources as a project of their own: no spec, test helper or test library in it', function () {
+    this.timeout(120_000);
     const tsc = join(workspaceRoot, 'node_modules/.bin/tsc');
     for (const name of packages) {
       const files = execFileSync(tsc, ['-p', join('packages', name, 'tsconfig.json'), '--listFilesOnly'], { cwd: workspaceRoot, encoding: 'utf8' })
