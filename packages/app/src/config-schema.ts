@@ -85,6 +85,8 @@ export function configSchema(defaults: SchemaDefaults): Schema<Record<string, un
       url: { doc: 'base URL of the integrator; each hook is POSTed to <url>/<hook-name>', format: 'http-url', default: '' },
       secret: { doc: 'Standard Webhooks secrets whsec_…, comma-separated', format: String, default: '', sensitive: true },
       secret_file: { doc: 'file holding secrets, comma- or newline-separated', format: String, default: '' },
+      signing_key: { doc: 'ed25519 signing keys whsk_… (v1a signatures), comma-separated', format: String, default: '', sensitive: true },
+      signing_key_file: { doc: 'file holding signing keys, comma- or newline-separated', format: String, default: '' },
       timeout: { doc: 'time limit of one pre- hook attempt', format: 'positive-duration', default: '5s' },
       budget: { doc: 'total time of a pre- hook, retries included', format: 'positive-duration', default: '10s' },
       attempts: { doc: 'attempts of one pre- hook in all, at most', format: 'positive', default: 3 },

@@ -1,7 +1,7 @@
 import winston from 'winston';
 import { turnBufferedOutput } from './turn-buffered-output.js';
 
-const redactedKeys = new Set(['auth_id', 'authId', 'secret', 'secrets']);
+const redactedKeys = new Set(['auth_id', 'authId', 'secret', 'secrets', 'signing_key', 'signingKeys']);
 const MESSAGE = Symbol.for('message');
 
 /** Defence in depth: a credential that reaches a log call anyway is replaced. */

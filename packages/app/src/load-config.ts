@@ -1,7 +1,7 @@
 import convict from 'convict';
 import { readSmallFile } from '@ccx-hook/cli';
 import { isLoopback } from '@ccx-hook/console';
-import { canReject, decodeSecret, errorCode, type HookName, hookNames, type HookTls, isPreHook } from '@ccx-hook/hook-client';
+import { canReject, decodeSecret, decodeSigningKey, errorCode, type HookName, hookNames, type HookTls, isPreHook } from '@ccx-hook/hook-client';
 import type { HookSettings } from '@ccx-hook/server';
 import { addConfigFormats } from './config-formats.js';
 import { configKeys, configSchema, envName, flagName, type SchemaDefaults } from './config-schema.js';
@@ -194,6 +194,13 @@ function credentialsOf(text: (key: string) => string): Credentials {
   if (secretFile !== undefined && readSecrets('', secretFile).length === 0) {
     throw new ConfigError(`invalid configuration: hooks.secret_file (CCX_HOOK_HOOKS_SECRET_FILE): "${text('hooks.secret_file')}" holds no secret (empty or cut short?)`);
   }
+  const signingKeyFile = file('hooks.signing_key_file');
+  const signingKeys = readSigningKeys(text('hooks.signing_key'), signingKeyFile ?? '');
+  if (signingKeyFile !== undefined && readSigningKeys('', signingKeyFile).length === 0) {
+    throw new ConfigError(
+      `invalid configuration: hooks.signing_key_file (CCX_HOOK_HOOKS_SIGNING_KEY_FILE): "${text('hooks.signing_key_file')}" holds no signing key (empty or cut short?)`,
+    );
+  }
   const [cert, key, clientCa] = [file('grpc.tls.cert'), file('grpc.tls.key'), file('grpc.tls.client_ca')];
   if ((cert === undefined) !== (key === undefined)) {
     throw new ConfigError('invalid configuration: grpc.tls.cert and grpc.tls.key (CCX_HOOK_GRPC_TLS_CERT, CCX_HOOK_GRPC_TLS_KEY) go together');
@@ -210,7 +217,7 @@ function credentialsOf(text: (key: string) => string): Credentials {
     return ca === undefined ? [] : [[hook, ca] as const];
   });
   if (pinned.length > 0) hookTls.pinnedCa = Object.fromEntries(pinned);
-  return { secrets, grpcTls: cert === undefined ? undefined : { cert, key: key!, clientCa }, hookTls };
+  return { secrets, signingKeys, grpcTls: cert === undefined ? undefined : { cert, key: key!, clientCa }, hookTls };
 }
 
 /** The content of the file that `key` names, or undefined when the key is empty. */
@@ -240,6 +247,19 @@ function readSecrets(inline: string, fromFile: string): string[] {
     }
   });
   return secrets;
+}
+
+function readSigningKeys(inline: string, fromFile: string): string[] {
+  const keys = [inline, fromFile].flatMap((list) => list.split(/[,\n]/)).map((part) => part.trim()).filter(Boolean);
+  keys.forEach((key, index) => {
+    try {
+      decodeSigningKey(key);
+    } catch (error) {
+      // The value is a secret: name its position, never the value.
+      throw new ConfigError(`invalid configuration: hooks.signing_key (CCX_HOOK_HOOKS_SIGNING_KEY): key ${index + 1}: ${(error as Error).message}`);
+    }
+  });
+  return keys;
 }
 
 /**

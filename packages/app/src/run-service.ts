@@ -25,7 +25,7 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
   const stopSignal = waitForStopSignal();
   const { credentials } = config;
   const serverTls = credentials.grpcTls && startError('grpc.tls', () => new ServerTls(credentials.grpcTls!));
-  const hookCredentials = { secrets: credentials.secrets, tls: credentials.hookTls };
+  const hookCredentials = { secrets: credentials.secrets, signingKeys: credentials.signingKeys, tls: credentials.hookTls };
   // Checked before anything is opened; the client that sends is made once metrics exist.
   startError('hooks.tls', () => new HookClient(hookCredentials));
   // grpc-js writes its own errors to the console. While binding, it also logs the error its
@@ -38,7 +38,7 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
   const breaker = new CircuitBreaker(config.breaker);
   const endpoints = [...new Set(Object.values(config.hooks).flatMap((hook) => (hook.url ? [new URL(hook.url).origin] : [])))];
   const figures = new StoreFigures(store, logger);
-  let signing = credentials.secrets.length;
+  let signing = credentials.secrets.length + credentials.signingKeys.length;
   const metrics = new ServiceMetrics({
     figures: () => figures.latest,
     lastProgressAt: () => dispatcher.lastProgressAt,
@@ -158,13 +158,13 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
     store: config.storeUrl.split(':')[0],
     hooks: enabled,
     endpoints,
-    signed: credentials.secrets.length > 0,
+    signed: signing > 0,
     tls: serverTls ? (serverTls.mutual ? 'mutual' : 'server') : 'off',
     ...startFields,
   });
-  const stopReloading = reloadCredentialsOnSighup(config, client, serverTls, logger, (reloaded) => (signing = reloaded.secrets.length));
-  if (credentials.secrets.length === 0) {
-    logger.warn('hooks are unsigned: no hooks.secret is set, so integrators cannot verify that a hook comes from this service');
+  const stopReloading = reloadCredentialsOnSighup(config, client, serverTls, logger, (reloaded) => (signing = reloaded.secrets.length + reloaded.signingKeys.length));
+  if (signing === 0) {
+    logger.warn('hooks are unsigned: no hooks.secret or hooks.signing_key is set, so integrators cannot verify that a hook comes from this service');
   }
 
   const signal = await stopSignal;

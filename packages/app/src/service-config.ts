@@ -5,6 +5,8 @@ import type { GrpcLimits, HooksSettings, PreHookPolicy, TlsMaterial } from '@ccx
 export interface Credentials {
   /** Standard Webhooks secrets (`whsec_…`) from `hooks.secret` and `hooks.secret_file`. */
   secrets: string[];
+  /** ed25519 signing keys (`whsk_…`, v1a) from `hooks.signing_key` and `hooks.signing_key_file`. */
+  signingKeys: string[];
   /** gRPC TLS from `grpc.tls.*`; plaintext when absent. */
   grpcTls?: TlsMaterial;
   /** Outbound HTTPS from `hooks.tls.*` and `hooks.<hook>.tls.ca`. */

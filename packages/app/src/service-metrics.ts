@@ -84,7 +84,7 @@ export class ServiceMetrics implements AttemptObserver, CallObserver {
     });
     this.signing = new Gauge({
       name: 'ccx_hook_signing_credentials',
-      help: 'Hook secrets that sign every hook now; 0 means hooks go out unsigned',
+      help: 'Hook secrets and signing keys that sign every hook now; 0 means hooks go out unsigned',
       registers,
     });
   }

@@ -84,6 +84,27 @@ const deliveriesSpecs: CommandSpec[] = [
 ];
 
 /** The commands of the CLI; `configFlags` and `localServerFlags` are the configuration keys `serve` and `local-server` take as flags. */
+/** `keys <subcommand>`: ed25519 signing keys for v1a signatures (DESIGN §3a). */
+const keysSpecs: CommandSpec[] = [
+  {
+    name: 'keys generate',
+    summary: 'print a new signing key (whsk_…) and its public key (whpk_…)',
+    arguments: '',
+    minArguments: 0,
+    maxArguments: 0,
+    options: { help },
+  },
+  {
+    name: 'keys public',
+    summary: 'read a signing key (whsk_…) on stdin and print its public key',
+    arguments: '',
+    minArguments: 0,
+    maxArguments: 0,
+    options: { help },
+    notes: 'Example: ccx-hook-service keys public < signing-key.txt',
+  },
+];
+
 export function commandSpecs(configFlags: Record<string, OptionSpec>, localServerFlags: Record<string, OptionSpec>): CommandSpec[] {
   return [
     {
@@ -121,10 +142,12 @@ export function commandSpecs(configFlags: Record<string, OptionSpec>, localServe
         'fail-ratio': { type: 'string', value: '<0..1>', description: 'answer this fraction of hooks with HTTP 500' },
         latency: { type: 'string', value: '<duration>', description: 'wait this long before answering, e.g. 250ms' },
         secret: { type: 'string', value: '<whsec_…>', description: 'verify signatures (comma-separated secrets)' },
+        'public-key': { type: 'string', value: '<whpk_…>', description: 'verify v1a signatures (comma-separated public keys)' },
         record: { type: 'string', value: '<file>', description: 'append every hook as a JSON line to this file' },
       },
     },
     ...deliveriesSpecs,
+    ...keysSpecs,
     {
       name: 'test-client',
       summary: 'call the running service over gRPC and print the response',

@@ -1,4 +1,4 @@
-import { decodeSecret } from '@ccx-hook/hook-client';
+import { decodePublicKey, decodeSecret } from '@ccx-hook/hook-client';
 import type { MockHooksOptions } from '@ccx-hook/mock-hooks';
 import { UsageError } from './errors.js';
 import { durationFlag, stringValue, type Values } from './flag-values.js';
@@ -14,15 +14,8 @@ export function mockHooksOptions(values: Values): MockHooksOptions {
   if (failRatio !== undefined && !(Number(failRatio) >= 0 && Number(failRatio) <= 1)) {
     throw new UsageError(`--fail-ratio must be a number from 0 to 1, got "${failRatio}"`);
   }
-  const secrets = stringValue(values.secret)?.split(',').map((part) => part.trim());
-  secrets?.forEach((secret, index) => {
-    try {
-      decodeSecret(secret);
-    } catch (error) {
-      // Never the value: it is a secret.
-      throw new UsageError(`--secret: secret ${index + 1}: ${(error as Error).message}`);
-    }
-  });
+  const secrets = keyList(values, 'secret', decodeSecret);
+  const publicKeys = keyList(values, 'public-key', decodePublicKey);
   return {
     host: stringValue(values.host),
     port: port === undefined ? undefined : Number(port),
@@ -30,6 +23,20 @@ export function mockHooksOptions(values: Values): MockHooksOptions {
     failRatio: failRatio === undefined ? undefined : Number(failRatio),
     latencyMs: latency === undefined ? undefined : durationFlag('latency', latency),
     secrets,
+    publicKeys,
     recordFile: stringValue(values.record),
   };
+}
+
+/** The comma-separated keys of `--<flag>`, each checked by `decode`; a bad one is a `UsageError` that never quotes it. */
+function keyList(values: Values, flag: string, decode: (key: string) => unknown): string[] | undefined {
+  const keys = stringValue(values[flag])?.split(',').map((part) => part.trim());
+  keys?.forEach((key, index) => {
+    try {
+      decode(key);
+    } catch (error) {
+      throw new UsageError(`--${flag}: key ${index + 1}: ${(error as Error).message}`);
+    }
+  });
+  return keys;
 }

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import type { DeliveryStore } from '@ccx-hook/delivery';
-import { errorCode, type HookName } from '@ccx-hook/hook-client';
+import { decodeSigningKey, errorCode, generateSigningKey, type HookName, publicKeyText } from '@ccx-hook/hook-client';
 import type { MockHooksOptions } from '@ccx-hook/mock-hooks';
 import { type CommandSpec, commandHelp, commandSpecs, type OptionSpec, programHelp } from './commands.js';
 import { runDeliveries } from './deliveries-command.js';
-import { UsageError } from './errors.js';
+import { CommandError, UsageError } from './errors.js';
 import { durationFlag, stringValue, type Values } from './flag-values.js';
 import { mockHooksOptions } from './mock-hooks-options.js';
 import { resolveHook } from './resolve-hook.js';
@@ -71,14 +71,15 @@ export async function runCli(argv: string[], app: CliApp, output: CliOutput = pr
       output.stdout(app.version);
       return 0;
     }
-    if (argv[0] === 'deliveries' && (argv[1] === '--help' || argv[1] === '-h')) {
-      output.stdout(programHelp(app.program, commands.filter((command) => command.name.startsWith('deliveries '))));
+    const group = argv[0] !== undefined && argv[0] in subcommands ? argv[0] : undefined;
+    if (group && (argv[1] === '--help' || argv[1] === '-h')) {
+      output.stdout(programHelp(app.program, commands.filter((command) => command.name.startsWith(`${group} `))));
       return 0;
     }
-    if (argv[0] === 'deliveries' && (argv[1] === undefined || argv[1].startsWith('-'))) {
-      throw new UsageError('deliveries needs a subcommand: list, show, retry or purge');
+    if (group && (argv[1] === undefined || argv[1].startsWith('-'))) {
+      throw new UsageError(`${group} needs a subcommand: ${subcommands[group]}`);
     }
-    const words = argv[0] === 'deliveries' ? 2 : 1;
+    const words = group ? 2 : 1;
     const name = argv.slice(0, words).join(' ');
     const named = commands.find((command) => command.name === name);
     if (!named && argv[0] !== undefined && !argv[0].startsWith('-')) {
@@ -152,7 +153,34 @@ async function run(name: string, values: Values, positionals: string[], app: Cli
       }
       return;
     }
+    case 'keys generate': {
+      const { signingKey, publicKey } = generateSigningKey();
+      output.stdout(`signing key (hooks.signing_key; keep it secret): ${signingKey}\npublic key (give it to the integrator):          ${publicKey}`);
+      return;
+    }
+    case 'keys public': {
+      const text = await readStdin();
+      let key;
+      try {
+        key = decodeSigningKey(text);
+      } catch (error) {
+        // Never the value: it is a secret.
+        throw new CommandError(`keys public: stdin: ${(error as Error).message}`);
+      }
+      output.stdout(publicKeyText(key));
+      return;
+    }
   }
+}
+
+/** The commands of two words, and their second words for the usage error. */
+const subcommands: Record<string, string> = { deliveries: 'list, show, retry or purge', keys: 'generate or public' };
+
+/** All of stdin, as text (a key is short; a terminal ends it with Ctrl-D). */
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return text;
 }
 
 function configArguments(values: Values, configFlags: CliApp['configFlags']): ConfigArguments {

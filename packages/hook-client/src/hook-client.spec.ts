@@ -7,6 +7,8 @@ import { CircuitBreaker } from './circuit-breaker.js';
 import { HookError, InvalidSecretError } from './errors.js';
 import { HookClient } from './hook-client.js';
 import { sendWithRetries } from './send-with-retries.js';
+import { verifySignature } from './signature.js';
+import { generateSigningKey } from './signing-key.js';
 
 interface Seen {
   headers: IncomingHttpHeaders;
@@ -92,6 +94,33 @@ describe('HookClient', () => {
     expect(verify(secretB, two!)).to.deep.equal({ cluster_id: 'c1' });
     const other = `whsec_${Buffer.from('another-key-of-32-bytes-length!!').toString('base64')}`;
     expect(() => verify(other, one!)).to.throw();
+  });
+
+  it('signs with v1a beside v1: two signing keys and a secret, each verifies, and the v1 part stays standard', async () => {
+    server = await receiver(() => json(200, {}));
+    const [first, second] = [generateSigningKey(), generateSigningKey()];
+    await new HookClient({ secrets: [secretA], signingKeys: [first.signingKey, second.signingKey] }).send(request(server.url));
+    const [seen] = server.seen;
+    const message = {
+      id: String(seen!.headers['webhook-id']),
+      timestamp: String(seen!.headers['webhook-timestamp']),
+      signature: String(seen!.headers['webhook-signature']),
+      body: seen!.body,
+    };
+    expect(message.signature.split(' ').map((part) => part.split(',')[0])).to.deep.equal(['v1', 'v1a', 'v1a']);
+    for (const key of [first.publicKey, second.publicKey, secretA]) expect(verifySignature([key], message), key.slice(0, 5)).to.equal(true);
+    expect(new Webhook(secretA).verify(seen!.body, seen!.headers as Record<string, string>)).to.deep.equal({ cluster_id: 'c1' });
+    expect(verifySignature([generateSigningKey().publicKey], message), 'another public key').to.equal(false);
+    expect(verifySignature([first.publicKey], { ...message, body: '{"cluster_id":"c2"}' }), 'another body').to.equal(false);
+  });
+
+  it('refuses a signing key that is not whsk_ of 64 bytes, or whose public half is not its seed\'s', () => {
+    const { signingKey } = generateSigningKey();
+    const bytes = Buffer.from(signingKey.slice(5), 'base64');
+    const mismatched = `whsk_${Buffer.concat([bytes.subarray(0, 32), Buffer.from(generateSigningKey().publicKey.slice(5), 'base64')]).toString('base64')}`;
+    for (const bad of ['whsk_c2hvcnQ=', secretA, mismatched]) {
+      expect(() => new HookClient({ signingKeys: [bad] })).to.throw(InvalidSecretError).with.property('message').that.does.not.contain(bad.slice(5, 15));
+    }
   });
 
   it('fails a non-2xx answer with its status, and does not follow redirects', async () => {

@@ -8,6 +8,7 @@ import { certificatesIn } from './certificates-in.js';
 import { HookError } from './errors.js';
 import { parseRetryAfter } from './parse-retry-after.js';
 import { decodeSecret, signatureHeader } from './signature.js';
+import { decodeSigningKey, type SigningKey } from './signing-key.js';
 
 /**
  * got with what every attempt shares, merged once instead of per request: redirects are not
@@ -38,8 +39,10 @@ export interface HookTls {
 
 /** What `HookClient.reconfigure` can replace while it runs. */
 export interface HookCredentials {
-  /** Standard Webhooks secrets (`whsec_…`); every request is signed with each. Default: none (unsigned). */
+  /** Standard Webhooks secrets (`whsec_…`); every request is signed with each (`v1`). Default: none. */
   secrets?: readonly string[];
+  /** ed25519 signing keys (`whsk_…`); every request is also signed with each (`v1a`, DESIGN §3a). Default: none. */
+  signingKeys?: readonly string[];
   tls?: HookTls;
 }
 
@@ -84,10 +87,12 @@ export interface HookReply {
  * Sends hooks as Standard Webhooks: a signed JSON `POST` with `webhook-id`,
  * `webhook-timestamp`, `webhook-signature`, `ccx-hook-name` and `ccx-hook-attempt`; redirects
  * are not followed and the reply size is capped. Usable on its own by any service.
- * The constructor throws `InvalidSecretError` for a secret not of the form `whsec_<base64>`.
+ * The constructor throws `InvalidSecretError` for a secret not of the form `whsec_<base64>` or
+ * a signing key not of the form `whsk_<base64>`.
  */
 export class HookClient {
   private keys: Buffer[] = [];
+  private signingKeys: SigningKey[] = [];
   private https: { certificateAuthority?: string[]; certificate?: string; key?: string; pinned: Map<string, string> } = { pinned: new Map() };
   private readonly userAgent: string;
   private readonly maxReplyBytes: number;
@@ -101,12 +106,13 @@ export class HookClient {
   }
 
   /**
-   * Replaces the secrets and the TLS material for the requests that start from now on (after a
-   * rotation or a certificate renewal). Throws `InvalidSecretError` for a bad secret and an
+   * Replaces the secrets, signing keys and TLS material for the requests that start from now on
+   * (after a rotation or a certificate renewal). Throws `InvalidSecretError` for a bad secret or key and an
    * `Error` naming the problem for unusable TLS material, and then changes nothing.
    */
   reconfigure(credentials: HookCredentials): void {
     const keys = (credentials.secrets ?? []).map(decodeSecret);
+    const signingKeys = (credentials.signingKeys ?? []).map(decodeSigningKey);
     const tls = credentials.tls ?? {};
     if ((tls.cert === undefined) !== (tls.key === undefined)) throw new Error('a client certificate needs its key, and a key its certificate');
     const https = {
@@ -122,6 +128,7 @@ export class HookClient {
       throw new Error(`unusable TLS material for hooks: ${(error as Error).message}`);
     }
     this.keys = keys;
+    this.signingKeys = signingKeys;
     this.https = https;
   }
 
@@ -142,8 +149,8 @@ export class HookClient {
       'ccx-hook-name': request.hookName,
       'ccx-hook-attempt': String(request.attempt),
     });
-    if (this.keys.length > 0) {
-      headers['webhook-signature'] = signatureHeader(this.keys, request.webhookId, timestamp, request.body);
+    if (this.keys.length > 0 || this.signingKeys.length > 0) {
+      headers['webhook-signature'] = signatureHeader(this.keys, request.webhookId, timestamp, request.body, this.signingKeys);
     }
     let ending: 'too-large' | 'protocol-switch' | 'timed-out' | undefined;
     const certificateAuthority = this.https.pinned.get(request.hookName) ?? this.https.certificateAuthority;

@@ -26,3 +26,4 @@ export {
   signatureHeader,
   verifySignature,
 } from './signature.js';
+export { decodePublicKey, decodeSigningKey, generateSigningKey, publicKeyText, type SigningKey } from './signing-key.js';

@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, sign, timingSafeEqual, verify } from 'node:crypto';
 import { InvalidSecretError } from './errors.js';
+import { decodePublicKey, type SigningKey } from './signing-key.js';
 
 /** Decodes a Standard Webhooks secret `whsec_<base64 key>` (a key of 24 to 64 bytes, as the specification asks) to its key bytes; throws `InvalidSecretError`. */
 export function decodeSecret(secret: string): Buffer {
@@ -18,10 +19,16 @@ function signOne(key: Buffer, id: string, timestamp: number, body: string): stri
 
 /**
  * The `webhook-signature` header value: `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`
- * once per secret, space-separated (several secrets during rotation).
+ * once per secret, then `v1a,<base64 ed25519 signature of the same>` once per signing key,
+ * space-separated (several of each during a rotation).
  */
-export function signatureHeader(secrets: readonly Buffer[], id: string, timestamp: number, body: string): string {
-  return secrets.map((key) => `v1,${signOne(key, id, timestamp, body)}`).join(' ');
+export function signatureHeader(secrets: readonly Buffer[], id: string, timestamp: number, body: string, signingKeys: readonly SigningKey[] = []): string {
+  const signatures = secrets.map((key) => `v1,${signOne(key, id, timestamp, body)}`);
+  if (signingKeys.length > 0) {
+    const content = Buffer.from(`${id}.${timestamp}.${body}`);
+    for (const key of signingKeys) signatures.push(`v1a,${sign(null, content, key.privateKey).toString('base64')}`);
+  }
+  return signatures.join(' ');
 }
 
 /** What `verifySignature` checks: the three Standard Webhooks headers and the raw body. */
@@ -33,23 +40,31 @@ export interface SignedMessage {
 }
 
 /**
- * Whether `message` carries a valid v1 signature by any of `secrets` (`whsec_…`) and its
- * timestamp is within `toleranceSeconds` (default 300) of `now` (default: the clock).
+ * Whether `message` carries a valid signature by any of `keys` — a secret (`whsec_…`, checked
+ * against the `v1,` signatures) or a public key (`whpk_…`, against the `v1a,` ones) — and its
+ * timestamp is within `toleranceSeconds` (default 300) of `now` (default: the clock). Throws
+ * `InvalidSecretError` for a key of neither form.
  */
 export function verifySignature(
-  secrets: readonly string[],
+  keys: readonly string[],
   message: SignedMessage,
   toleranceSeconds = 300,
   now: number = Date.now(),
 ): boolean {
   const timestamp = Number(message.timestamp);
   if (!Number.isInteger(timestamp) || Math.abs(now / 1000 - timestamp) > toleranceSeconds) return false;
-  const offered = message.signature
-    .split(' ')
-    .filter((part) => part.startsWith('v1,'))
-    .map((part) => Buffer.from(part.slice(3), 'base64'));
-  return secrets.some((secret) => {
-    const expected = Buffer.from(signOne(decodeSecret(secret), message.id, timestamp, message.body), 'base64');
-    return offered.some((candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected));
+  const offered = (scheme: string) =>
+    message.signature
+      .split(' ')
+      .filter((part) => part.startsWith(scheme))
+      .map((part) => Buffer.from(part.slice(scheme.length), 'base64'));
+  const content = `${message.id}.${timestamp}.${message.body}`;
+  return keys.some((key) => {
+    if (key.trim().startsWith('whpk_')) {
+      const publicKey = decodePublicKey(key);
+      return offered('v1a,').some((candidate) => verify(null, Buffer.from(content), publicKey, candidate));
+    }
+    const expected = createHmac('sha256', decodeSecret(key)).update(content).digest();
+    return offered('v1,').some((candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected));
   });
 }

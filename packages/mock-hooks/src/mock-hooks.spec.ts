@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { HookClient } from '@ccx-hook/hook-client';
+import { generateSigningKey, HookClient } from '@ccx-hook/hook-client';
 import { type MockHooks, type MockHooksOptions, startMockHooks } from './mock-hooks.js';
 
 const secret = `whsec_${Buffer.from('mock-hooks-spec-secret-32-bytes!').toString('base64')}`;
@@ -11,8 +11,8 @@ describe('mock-hooks', () => {
   let mock: MockHooks;
   afterEach(async () => mock.close());
 
-  const post = async (hook: string, options: { secrets?: string[] } = {}) => {
-    const client = new HookClient({ secrets: options.secrets });
+  const post = async (hook: string, options: { secrets?: string[]; signingKeys?: string[] } = {}) => {
+    const client = new HookClient(options);
     try {
       const reply = await client.send({
         url: `${mock.url}/${hook}`,
@@ -48,6 +48,14 @@ describe('mock-hooks', () => {
     await start({ secrets: [secret] });
     expect((await post('post-add-node', { secrets: [secret] })).status).to.equal(200);
     expect((await post('post-add-node')).status).to.equal(401);
+  });
+
+  it('verifies v1a signatures with a public key, and answers 401 to a hook it cannot verify with it', async () => {
+    const [ours, theirs] = [generateSigningKey(), generateSigningKey()];
+    await start({ publicKeys: [ours.publicKey] });
+    expect((await post('post-add-node', { signingKeys: [ours.signingKey] })).status).to.equal(200);
+    expect((await post('post-add-node', { signingKeys: [theirs.signingKey] })).status, 'signed with another key').to.equal(401);
+    expect((await post('post-add-node', { secrets: [secret] })).status, 'v1 only').to.equal(401);
   });
 
   it('fails the configured fraction of requests', async () => {

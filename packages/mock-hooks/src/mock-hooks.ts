@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { canReject, decodeSecret, isHookName, newWebhookId, verifySignature } from '@ccx-hook/hook-client';
+import { canReject, decodePublicKey, decodeSecret, isHookName, newWebhookId, verifySignature } from '@ccx-hook/hook-client';
 import { formatHook } from './format-hook.js';
 
 /** Options of `startMockHooks`. */
@@ -16,8 +16,10 @@ export interface MockHooksOptions {
   failRatio?: number;
   /** Wait this long before answering, in ms. Default 0. */
   latencyMs?: number;
-  /** Verify `webhook-signature` with these secrets (`whsec_…`); a bad one gets HTTP 401. */
+  /** Verify `webhook-signature` with these secrets (`whsec_…`, its `v1` part); a bad one gets HTTP 401. */
   secrets?: readonly string[];
+  /** Verify `webhook-signature` with these public keys (`whpk_…`, its `v1a` part); a bad one gets HTTP 401. */
+  publicKeys?: readonly string[];
   /** Append every hook received, as one JSON object per line, to this file. */
   recordFile?: string;
   /** Where each hook is printed. Default: nowhere. */
@@ -80,6 +82,7 @@ const maxBody = 1024 * 1024;
 export async function startMockHooks(options: MockHooksOptions = {}): Promise<MockHooks> {
   // A secret that cannot verify anything must stop the start, not fail every hook with 401.
   for (const secret of options.secrets ?? []) decodeSecret(secret);
+  for (const key of options.publicKeys ?? []) decodePublicKey(key);
   const received: ReceivedHook[] = [];
   const server = createServer((request, response) => {
     readBody(request).then(
@@ -142,14 +145,15 @@ async function handle(
 async function decide(options: MockHooksOptions, method: string, incoming: IncomingHook): Promise<MockAnswer | undefined> {
   if (method !== 'POST') return { status: 405, body: { error: 'hooks are POSTed' } };
   if (!/^(pre|post)-[a-z-]+$/.test(incoming.hook)) return { status: 404, body: { error: 'no hook at this path' } };
-  if (options.secrets?.length) {
+  const keys = [...(options.secrets ?? []), ...(options.publicKeys ?? [])];
+  if (keys.length > 0) {
     const signed = {
       id: incoming.headers['webhook-id'] ?? '',
       timestamp: incoming.headers['webhook-timestamp'] ?? '',
       signature: incoming.headers['webhook-signature'] ?? '',
       body: incoming.body,
     };
-    if (!verifySignature(options.secrets, signed)) return { status: 401, body: { error: 'invalid signature' } };
+    if (!verifySignature(keys, signed)) return { status: 401, body: { error: 'invalid signature' } };
   }
   const scripted = await options.respond?.(incoming);
   if (scripted) return scripted;

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -6,9 +7,10 @@ import { join } from 'node:path';
 import { credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { expect } from 'chai';
+import { generateSigningKey } from '@ccx-hook/hook-client';
 import { protoPath } from '@ccx-hook/proto';
 import { type CertificateAuthority, createCertificateAuthority } from '@ccx-hook/test-certificates';
-import { type CliProcess, runCli, startMockHooksProcess, startService } from './cli-process.js';
+import { bin, cleanEnv, type CliProcess, runCli, startMockHooksProcess, startService } from './cli-process.js';
 
 /** `pre-add-node` through a client built from the .proto alone (not this project's code), over TLS. */
 function independentCall(port: number, ca: string, cert?: { cert: string; key: string }): Promise<Record<string, unknown>> {
@@ -180,6 +182,41 @@ describe('end to end: security', function () {
     expect(await decidedBy(), 'an empty file changes nothing').to.equal('DECIDED_BY_INTEGRATOR');
     const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
     expect(metrics).to.match(/^ccx_hook_signing_credentials 2$/m);
+  });
+
+  it('signs with v1a: keys generate and keys public make a pair; mock-hooks verifies with the public key, and a wrong one gets 401', async () => {
+    const generated = await runCli(['keys', 'generate']);
+    expect(generated.code).to.equal(0);
+    const signingKey = /whsk_\S+/.exec(generated.stdout)![0];
+    const publicKey = /whpk_\S+/.exec(generated.stdout)![0];
+    const keysPublic = (input: string) => spawnSync(process.execPath, [bin, 'keys', 'public'], { input, env: cleanEnv({}), encoding: 'utf8' });
+    expect(keysPublic(`${signingKey}\n`).stdout.trim()).to.equal(publicKey);
+    const refused = keysPublic('whsk_bm90LWEta2V5\n');
+    expect([refused.status, refused.stderr.trim().split('\n').length]).to.deep.equal([1, 1]);
+    expect(refused.stderr).to.include('keys public: stdin: a signing key must be').and.not.include('bm90LWEta2V5');
+
+    const other = generateSigningKey();
+    for (const [verifyingKey, decidedBy] of [[publicKey, 'DECIDED_BY_INTEGRATOR'], [other.publicKey, 'DECIDED_BY_FAILURE_POLICY']] as const) {
+      const receiver = await startMockHooksProcess(['--public-key', verifyingKey]);
+      processes.push(receiver.mock);
+      const { service, port } = await startService({
+        CCX_HOOK_HOOKS_URL: receiver.url,
+        CCX_HOOK_HOOKS_SIGNING_KEY: signingKey,
+        CCX_HOOK_HOOKS_ATTEMPTS: '1',
+        CCX_HOOK_STORE_URL: `sqlite:${join(dir, `${decidedBy}.db`)}`,
+      });
+      processes.push(service);
+      const answer = JSON.parse((await testClient(port)).stdout) as { decidedBy: string };
+      expect(answer.decidedBy, `verified with ${verifyingKey === publicKey ? 'its' : 'another'} public key`).to.equal(decidedBy);
+      if (verifyingKey !== publicKey) expect(receiver.mock.lines.join('\n')).to.include('401');
+    }
+  });
+
+  it('refuses a signing key that is not one at start, naming the key and never its value', async () => {
+    const started = await runCli(['serve'], { CCX_HOOK_HOOKS_URL: 'http://127.0.0.1:1', CCX_HOOK_HOOKS_SIGNING_KEY: 'whsk_bm90LWEta2V5', CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'd.db')}` });
+    expect(started.code).to.equal(1);
+    expect(started.stderr.trim().split('\n')).to.have.length(1);
+    expect(started.stderr).to.include('hooks.signing_key (CCX_HOOK_HOOKS_SIGNING_KEY): key 1: a signing key must be').and.not.include('bm90LWEta2V5');
   });
 
   it('refuses to start with a secrets file that holds no secret, naming the key', async () => {
