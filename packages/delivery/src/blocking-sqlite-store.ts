@@ -342,7 +342,7 @@ export class BlockingSqliteStore {
       // A new seq puts it at the back of its cluster's queue.
       this.db
         .prepare(
-          `UPDATE deliveries SET seq = (SELECT max(seq) + 1 FROM deliveries), status = 'pending', attempts = 0,
+          `UPDATE deliveries SET sequence = coalesce(sequence, seq), seq = (SELECT max(seq) + 1 FROM deliveries), status = 'pending', attempts = 0,
              next_attempt_at = ?, ready_at = ?, lease_token = NULL, last_error = NULL, updated_at = ?
            WHERE id = ?`,
         )

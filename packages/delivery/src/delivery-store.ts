@@ -21,6 +21,11 @@ export interface Delivery {
   id: string;
   hook: string;
   clusterId: string;
+  /**
+   * Its number in its cluster (the `ccx-hook-sequence` header): greater than that of every
+   * delivery of the cluster enqueued before it, kept through an operator's retry, never reused.
+   */
+  sequence: number;
   payload: string;
   status: DeliveryStatus;
   /** Attempts made since it was queued (or last retried by an operator). */

@@ -86,13 +86,15 @@ describe('Dispatcher', () => {
     expect((await store.attempts(id)).map((attempt) => attempt.statusCode)).to.deep.equal([200]);
   });
 
-  it('retries with the same webhook-id and marks the delivery dead after the last attempt', async () => {
+  it('retries with the same webhook-id and ccx-hook-sequence, and marks the delivery dead after the last attempt', async () => {
     await start(() => ({ status: 500 }));
     const id = await enqueue('c1', 1);
     await until(async () => (await store.get(id))?.status === 'dead', 'the delivery is dead');
     expect(receiver.received).to.have.length(3);
     expect(receiver.received.map((hook) => hook.headers['webhook-id'])).to.deep.equal([id, id, id]);
     expect(receiver.received.map((hook) => hook.headers['ccx-hook-attempt'])).to.deep.equal(['1', '2', '3']);
+    const sequence = String((await store.get(id))!.sequence);
+    expect(receiver.received.map((hook) => hook.headers['ccx-hook-sequence']), 'the same ccx-hook-sequence on every attempt').to.deep.equal([sequence, sequence, sequence]);
     expect(await store.get(id)).to.include({ status: 'dead', attempts: 3 });
   });
 

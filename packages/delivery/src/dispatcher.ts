@@ -279,6 +279,7 @@ export class Dispatcher {
         body: delivery.payload,
         timeoutMs: target.timeoutMs,
         signal,
+        headers: { 'ccx-hook-sequence': String(delivery.sequence) },
       });
       statusCode = reply.statusCode;
     } catch (error) {

@@ -75,4 +75,9 @@ export const postgresMigrations: readonly string[] = [
      PRIMARY KEY (hook, idempotency_key)
    );
    CREATE INDEX ccx_hook_idempotency_keys_created ON ccx_hook_idempotency_keys (created_at);`,
+  // A delivery's number in its cluster (the ccx-hook-sequence header, DESIGN §3) is its seq at
+  // enqueue. An operator's retry gives a dead delivery a new seq (the back of its queue) and
+  // keeps the old one here; NULL means "seq", so enqueues write nothing more. Nullable: the
+  // previous release's statements keep working beside it.
+  `ALTER TABLE ccx_hook_deliveries ADD COLUMN sequence bigint;`,
 ];

@@ -456,7 +456,7 @@ export class PostgresStore implements DeliveryStore {
 async function retryOne(client: pg.PoolClient, id: string): Promise<RetryResult> {
   // nextval puts it at the back of its cluster's queue: it is the head only of a cluster with none pending.
   const requeued = await client.query<{ cluster_id: string; seq: string }>(
-    `UPDATE ccx_hook_deliveries SET seq = nextval('ccx_hook_delivery_seq'), status = 'pending', attempts = 0,
+    `UPDATE ccx_hook_deliveries SET sequence = coalesce(sequence, seq), seq = nextval('ccx_hook_delivery_seq'), status = 'pending', attempts = 0,
        next_attempt_at = now(), last_error = NULL, updated_at = now()
      WHERE id = $1 AND status = 'dead'
      RETURNING cluster_id, seq`,

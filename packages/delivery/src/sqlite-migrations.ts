@@ -74,4 +74,8 @@ export const sqliteMigrations: readonly string[] = [
      PRIMARY KEY (hook, idempotency_key)
    );
    CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);`,
+  // Version 5: a delivery's number in its cluster (the ccx-hook-sequence header, DESIGN §3) is
+  // its seq at enqueue. An operator's retry gives a dead delivery a new seq (the back of its
+  // queue) and keeps the old one here; NULL means "seq", so enqueues write nothing more.
+  `ALTER TABLE deliveries ADD COLUMN sequence INTEGER;`,
 ];

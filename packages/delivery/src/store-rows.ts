@@ -3,6 +3,8 @@ import type { AttemptRecord, Delivery, DeliveryPage, DeliveryStatus } from './de
 /** A row of the deliveries table, as both stores keep it; `T` is how the store returns times. */
 export interface DeliveryRow<T> {
   seq: number | string;
+  /** The seq it was enqueued with, once an operator's retry gave it another; null before. */
+  sequence: number | string | null;
   id: string;
   hook: string;
   cluster_id: string;
@@ -30,6 +32,7 @@ export function rowMappers<T>(ms: (time: T) => number) {
     id: row.id,
     hook: row.hook,
     clusterId: row.cluster_id,
+    sequence: Number(row.sequence ?? row.seq),
     payload: row.payload,
     status: row.status,
     attempts: row.attempts,

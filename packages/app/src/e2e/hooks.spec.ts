@@ -130,6 +130,7 @@ describe('end to end: `npx ccx-hook-service serve`, mock-hooks and test-client a
       }
 
       const reply = JSON.parse(seen!.reply) as Record<string, unknown>;
+      expect(headers['ccx-hook-sequence'] ?? 'absent', 'ccx-hook-sequence, on post- hooks only').to.match(hook.startsWith('post-') ? /^[1-9]\d*$/ : /^absent$/);
       if (hook.startsWith('post-')) {
         expect(response).to.deep.equal({ deliveryId: headers['webhook-id'] });
       } else if (hook === 'pre-create-cluster') {

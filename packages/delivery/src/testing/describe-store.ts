@@ -158,7 +158,27 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
       expect(await claimIds()).to.deep.equal([a1]);
     });
 
-    it('retries dead deliveries in bulk by filter', async () => {
+    it('numbers each cluster\'s deliveries in enqueue order, keeps a retried one\'s number, never reuses one', async () => {
+      const a1 = await store.enqueue(delivery('a', 1));
+      const b1 = await store.enqueue(delivery('b', 1));
+      const a2 = await store.enqueue(delivery('a', 2));
+      const sequenceOf = async (id: string) => (await store.get(id))!.sequence;
+      const [first, second] = [await sequenceOf(a1), await sequenceOf(a2)];
+      expect(second, 'a later delivery of the cluster').to.be.above(first);
+      // a1 dies, a2 goes out after it; an operator then retries a1.
+      const [head] = (await store.claim(10, 10_000)).filter((claimed) => claimed.id === a1);
+      expect(head!.sequence, 'claimed as stored').to.equal(first);
+      await store.recordAttempt(head!.lease, failed, { status: 'dead' });
+      const [next] = (await store.claim(10, 10_000)).filter((claimed) => claimed.id === a2);
+      await store.recordAttempt(next!.lease, ok, { status: 'delivered' });
+      expect(await store.retry([a1])).to.deep.equal(['queued']);
+      const [retried] = (await store.claim(10, 10_000)).filter((claimed) => claimed.id === a1);
+      expect(retried!.sequence, 'the retried delivery keeps its number, below the one that went out after it').to.equal(first);
+      const a3 = await store.enqueue(delivery('a', 3));
+      expect(await sequenceOf(a3), 'a new one is above every number handed out').to.be.above(Math.max(first, second, await sequenceOf(b1)));
+    });
+
+        it('retries dead deliveries in bulk by filter', async () => {
       for (const cluster of ['a', 'b', 'c']) await store.enqueue(delivery(cluster, 1));
       for (const claimed of await store.claim(10, 10_000)) await store.recordAttempt(claimed.lease, failed, { status: 'dead' });
       expect(await store.count({ status: 'dead' })).to.equal(3);
