@@ -49,6 +49,11 @@ function perHookKeys(): Record<string, Record<string, Leaf | Record<string, Leaf
           format: ['fail-closed', 'fail-open'],
           default: 'fail-closed',
         };
+        keys.mode = {
+          doc: `enforce: ${hook}'s answer decides; shadow: the integrator is asked and its answer logged, but the caller is approved (DESIGN §4a)`,
+          format: ['enforce', 'shadow'],
+          default: 'enforce',
+        };
       }
       return [hook, keys];
     }),

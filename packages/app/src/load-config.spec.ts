@@ -25,7 +25,7 @@ describe('loadConfig', () => {
       rejectionMessage: 'The request could not be checked with the provider. Please try again later.',
     });
     expect(config.breaker).to.deep.equal({ threshold: 5, cooldownMs: 30_000 });
-    expect(config.hooks['pre-add-node']).to.deep.equal({ url: undefined, failurePolicy: 'fail-closed', timeoutMs: 5000 });
+    expect(config.hooks['pre-add-node']).to.deep.equal({ url: undefined, failurePolicy: 'fail-closed', mode: 'enforce', timeoutMs: 5000 });
     expect(config.hooks['post-add-node'].timeoutMs).to.equal(15_000);
     expect(config.delivery.schedule).to.deep.equal([5e3, 3e5, 18e5, 72e5, 18e6, 36e6, 504e5, 72e6, 864e5]);
     expect(config.delivery.retentionMs).to.equal(7 * 86_400_000);
@@ -60,9 +60,19 @@ describe('loadConfig', () => {
       CCX_HOOK_HOOKS_POST_ADD_NODE_TIMEOUT: '2s',
     });
     expect(config.hooks['pre-create-cluster'].url).to.equal('https://billing.example/ccx/pre-create-cluster');
-    expect(config.hooks['pre-add-node']).to.deep.equal({ url: 'https://quota.example/check', failurePolicy: 'fail-open', timeoutMs: 5000 });
+    expect(config.hooks['pre-add-node']).to.deep.equal({ url: 'https://quota.example/check', failurePolicy: 'fail-open', mode: 'enforce', timeoutMs: 5000 });
     expect(config.hooks['post-delete-cluster'].url).to.equal(undefined);
     expect(config.hooks['post-add-node'].timeoutMs).to.equal(2000);
+  });
+
+  it('puts a pre- hook that can reject in shadow mode, and refuses a mode that is not one', () => {
+    const config = load({ CCX_HOOK_HOOKS_URL: 'https://billing.example/ccx', CCX_HOOK_HOOKS_PRE_CREATE_CLUSTER_MODE: 'shadow' });
+    expect([config.hooks['pre-create-cluster'].mode, config.hooks['pre-add-node'].mode, config.hooks['pre-remove-node'].mode]).to.deep.equal([
+      'shadow',
+      'enforce',
+      undefined,
+    ]);
+    expect(() => load({ CCX_HOOK_HOOKS_PRE_ADD_NODE_MODE: 'watch' })).to.throw(ConfigError, 'hooks.pre-add-node.mode');
   });
 
   it('reads secrets from hooks.secret and hooks.secret_file', () => {

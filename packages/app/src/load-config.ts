@@ -2,7 +2,7 @@ import convict from 'convict';
 import { readSmallFile } from '@ccx-hook/cli';
 import { isLoopback } from '@ccx-hook/console';
 import { canReject, decodeSecret, decodeSigningKey, errorCode, type HookName, hookNames, type HookTls, isPreHook } from '@ccx-hook/hook-client';
-import type { HookSettings } from '@ccx-hook/server';
+import type { HookMode, HookSettings } from '@ccx-hook/server';
 import { addConfigFormats } from './config-formats.js';
 import { configKeys, configSchema, envName, flagName, type SchemaDefaults } from './config-schema.js';
 import { ConfigError } from './errors.js';
@@ -130,6 +130,7 @@ function toServiceConfig(get: (key: string) => unknown): ServiceConfig {
     return {
       url: get(`hooks.${hook}.enabled`) && url ? url : undefined,
       failurePolicy: canReject(hook) ? (text(`hooks.${hook}.failure_policy`) as HookSettings['failurePolicy']) : 'fail-open',
+      ...(canReject(hook) && { mode: text(`hooks.${hook}.mode`) as HookMode }),
       timeoutMs: timeout ?? ms(isPreHook(hook) ? 'hooks.timeout' : 'delivery.timeout'),
     };
   };

@@ -18,6 +18,8 @@ export interface DecisionRecord {
   webhookId: string;
   /** Why the failure policy decided. */
   cause?: string;
+  /** The hook runs in shadow mode: the caller was approved, whatever is recorded here. */
+  shadow?: true;
 }
 
 /** Told about every pre- hook decision (for the console); it must not throw. */

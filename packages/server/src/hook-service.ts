@@ -123,8 +123,9 @@ export class HookService {
   }
 }
 
-function decisionOutcome({ approved, decidedBy }: PreDecision): CallOutcome {
+function decisionOutcome({ approved, decidedBy, shadow }: PreDecision): CallOutcome {
   if (decidedBy === DecidedBy.DECIDED_BY_HOOK_DISABLED) return 'disabled';
+  if (decidedBy === DecidedBy.DECIDED_BY_SHADOW_MODE) return `shadow_${shadow!}`;
   if (decidedBy === DecidedBy.DECIDED_BY_FAILURE_POLICY) return approved ? 'failure_policy_approved' : 'failure_policy_rejected';
   return approved ? 'approved' : 'rejected';
 }

@@ -6,6 +6,6 @@ export type { DecisionMaker, DecisionObserver, DecisionRecord } from './decision
 export { HookService, type HookServiceOptions } from './hook-service.js';
 export type { PreDecision } from './pre-decision.js';
 export { PreHookCaller, type PreHookCallerOptions } from './pre-hook-caller.js';
-export type { FailurePolicy, HookSettings, HooksSettings, PreHookPolicy } from './hook-settings.js';
+export type { FailurePolicy, HookMode, HookSettings, HooksSettings, PreHookPolicy } from './hook-settings.js';
 export { defaultGrpcLimits, type GrpcLimits, type RunningServer, type ServerOptions, startServer } from './start-server.js';
 export { ServerTls, type TlsMaterial } from './server-tls.js';

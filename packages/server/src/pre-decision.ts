@@ -7,6 +7,8 @@ import type { DecidedBy } from '@ccx-hook/proto';
  */
 export interface PreDecision extends PreReply {
   decidedBy: DecidedBy;
+  /** In shadow mode, what the integrator said (the caller is approved whatever it was). */
+  shadow?: 'approved' | 'rejected' | 'failed';
 }
 
 /** An answer with nothing but `approved`, an optional `reason`, and who decided. */

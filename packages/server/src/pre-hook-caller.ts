@@ -91,6 +91,7 @@ export class PreHookCaller {
     const webhookId = newWebhookId();
     const started = performance.now();
     const meta = () => withTraceFields({ hook, cluster_id: payload.cluster_id, webhook_id: webhookId }, trace);
+    const shadow = settings.mode === 'shadow';
     const record = decisions && ((decision: PreDecision, attempts: number, cause?: string) =>
       decisions.decided({
         at: Date.now(),
@@ -103,6 +104,7 @@ export class PreHookCaller {
         attempts,
         webhookId,
         ...(cause === undefined ? {} : { cause }),
+        ...(shadow ? { shadow: true as const } : {}),
       }));
     if (!settings.url) {
       logger.info('pre- hook disabled: approved', meta());
@@ -121,6 +123,7 @@ export class PreHookCaller {
     const budgetMs = Math.min(policy.budgetMs, callersMs);
     if (budgetMs <= 0) {
       const cause = 'no time left before the caller\'s deadline';
+      if (shadow) return this.shadowFailed(hook, meta(), cause, started, record, 0);
       const decision = this.byPolicy(hook, meta(), cause, started);
       record?.(decision, 0, cause);
       return decision;
@@ -133,7 +136,9 @@ export class PreHookCaller {
     // Counted here, so that a decision by the policy says how many attempts failed before it.
     let attempts = 0;
     const counted = { send: (attempt: HookRequest) => (attempts++, this.options.client.send(attempt)) };
-    const request = { url: settings.url, hookName: hook, webhookId, body: JSON.stringify(payload), headers: traceHeaders(trace) };
+    const headers = traceHeaders(trace);
+    if (shadow) headers['ccx-hook-mode'] = 'shadow';
+    const request = { url: settings.url, hookName: hook, webhookId, body: JSON.stringify(payload), headers };
     // The last attempt may run a little past the answer, so that with hundreds of calls at once
     // every answer goes out before any attempt is torn down.
     sendWithRetries(counted, request, {
@@ -147,11 +152,20 @@ export class PreHookCaller {
     try {
       const outcome = await decided;
       if ('cause' in outcome) {
+        if (shadow) return this.shadowFailed(hook, meta(), outcome.cause, started, record, attempts);
         const decision = this.byPolicy(hook, meta(), outcome.cause, started);
         record?.(decision, attempts, outcome.cause);
         return decision;
       }
       const { decision } = outcome;
+      if (shadow) {
+        record?.(decision, outcome.attempts);
+        const said = decision.approved ? 'approved' : 'rejected';
+        const fields = Object.assign(meta(), { work_id: decision.workId, attempts: outcome.attempts, duration_ms: Math.round(performance.now() - started) });
+        if (decision.approved) logger.info('shadow: the integrator approved', fields);
+        else logger.warn('shadow: would have rejected', Object.assign(fields, { reason: decision.reason }));
+        return Object.assign({}, decision, { approved: true, reason: '', decidedBy: DecidedBy.DECIDED_BY_SHADOW_MODE, shadow: said });
+      }
       logger.info('pre- hook decided by the integrator', withTraceFields({
         hook,
         cluster_id: payload.cluster_id,
@@ -172,12 +186,35 @@ export class PreHookCaller {
     }
   }
 
-  private byPolicy(hook: PreHookName, meta: Record<string, unknown>, cause: string, started: number): PreDecision {
-    const { hooks, policy, logger } = this.options;
-    const decision = canReject(hook) && hooks[hook].failurePolicy === 'fail-closed'
+  /** Shadow mode, when the integrator gave no answer: the caller is approved all the same. */
+  private shadowFailed(
+    hook: PreHookName,
+    meta: Record<string, unknown>,
+    cause: string,
+    started: number,
+    record: ((decision: PreDecision, attempts: number, cause?: string) => void) | undefined,
+    attempts: number,
+  ): PreDecision {
+    this.options.logger.warn('shadow: the integrator gave no answer; approved', Object.assign(meta, {
+      cause,
+      duration_ms: Math.round(performance.now() - started),
+    }));
+    // The console shows what enforce would have answered: the failure policy's decision.
+    record?.(this.policyDecision(hook), attempts, cause);
+    return Object.assign(bareDecision(true, DecidedBy.DECIDED_BY_SHADOW_MODE), { shadow: 'failed' as const });
+  }
+
+  /** What the hook's failure policy answers. */
+  private policyDecision(hook: PreHookName): PreDecision {
+    const { hooks, policy } = this.options;
+    return canReject(hook) && hooks[hook].failurePolicy === 'fail-closed'
       ? bareDecision(false, DecidedBy.DECIDED_BY_FAILURE_POLICY, policy.rejectionMessage)
       : bareDecision(true, DecidedBy.DECIDED_BY_FAILURE_POLICY);
-    logger.warn('pre- hook failed: the failure policy decided', Object.assign({}, meta, {
+  }
+
+  private byPolicy(hook: PreHookName, meta: Record<string, unknown>, cause: string, started: number): PreDecision {
+    const decision = this.policyDecision(hook);
+    this.options.logger.warn('pre- hook failed: the failure policy decided', Object.assign({}, meta, {
       cause,
       approved: decision.approved,
       duration_ms: Math.round(performance.now() - started),

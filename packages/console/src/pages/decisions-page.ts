@@ -33,7 +33,7 @@ export function decisionsPage(viewer: Viewer, query: DecisionsQuery, decisions: 
         ${decisions.map((decision) => html`<tr>
           <td>${formatTime(decision.at)}</td><td>${decision.hook}</td>
           <td><a href="/decisions?cluster=${encodeURIComponent(decision.clusterId)}">${decision.clusterId}</a></td>
-          <td class="${decision.approved ? 'good' : 'bad'}">${decision.approved ? 'approved' : 'rejected'}</td>
+          <td class="${decision.approved ? 'good' : 'bad'}">${decision.approved ? 'approved' : 'rejected'}${decision.shadow ? html` <span class="muted shadow">(shadow: the caller was approved)</span>` : ''}</td>
           <td>${decision.decidedBy}</td><td>${decision.reason}</td><td>${decision.cause ?? ''}</td>
           <td>${formatSpan(decision.durationMs)}</td><td>${decision.attempts}</td><td><code>${decision.webhookId}</code></td></tr>`)}
         </table>`}`);
