@@ -54,6 +54,19 @@ describe('Dispatcher', () => {
     });
   }
 
+  /** Starts `receiver`; from its first request on, another connection holds the store's write lock (commit it to release). */
+  async function lockOnFirstRequest(): Promise<Database.Database> {
+    const lock = new Database(path);
+    receiver = await startMockHooks({
+      port: 0,
+      respond: () => {
+        if (!lock.inTransaction) lock.exec('BEGIN IMMEDIATE');
+        return undefined;
+      },
+    });
+    return lock;
+  }
+
   const enqueue = (clusterId: string, n: number, hook = 'post-add-node') =>
     store.enqueue({ hook, clusterId, payload: JSON.stringify({ cluster_id: clusterId, n }) });
   const bodies = () => receiver.received.map((hook) => JSON.parse(hook.body) as { cluster_id: string; n: number });
@@ -207,14 +220,7 @@ describe('Dispatcher', () => {
     // Another process holds the store's write lock from the first request on: records wait for
     // it (and so does every later call of the store's worker); a second store reads meanwhile.
     const reader = await SqliteStore.open(path);
-    const lock = new Database(path);
-    receiver = await startMockHooks({
-      port: 0,
-      respond: () => {
-        if (!lock.inTransaction) lock.exec('BEGIN IMMEDIATE');
-        return undefined;
-      },
-    });
+    const lock = await lockOnFirstRequest();
     dispatcher = dispatcherFor({ schedule: [50], concurrency: 1 });
     const first = await enqueue('c1', 1);
     const second = await enqueue('c2', 1);
@@ -271,14 +277,7 @@ describe('Dispatcher', () => {
   it('claims ahead: a slot that frees up starts the next delivery without waiting for a claim', async () => {
     // From the first request on, another process holds the store's write lock: no claim can
     // return until it is released.
-    const lock = new Database(path);
-    receiver = await startMockHooks({
-      port: 0,
-      respond: () => {
-        if (!lock.inTransaction) lock.exec('BEGIN IMMEDIATE');
-        return undefined;
-      },
-    });
+    const lock = await lockOnFirstRequest();
     dispatcher = dispatcherFor({ schedule: [50], concurrency: 2 });
     await Promise.all(['c1', 'c2', 'c3', 'c4'].map((cluster) => enqueue(cluster, 1)));
     dispatcher.start();
