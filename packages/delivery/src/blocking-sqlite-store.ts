@@ -9,6 +9,7 @@ import type {
   DeliveryPage,
   DeliveryQuery,
   DeliveryStatus,
+  EndpointState,
   Lease,
   LeasedAttempt,
   NewDelivery,
@@ -17,7 +18,8 @@ import type {
 } from './delivery-store.js';
 import { waitingCountLimit } from './delivery-store.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
-import { type AttemptRow, type DeliveryRow, rowMappers } from './store-rows.js';
+import { slotsAhead, slotStart } from './rate-slots.js';
+import { type AttemptRow, type DeliveryRow, endpointState, rowMappers } from './store-rows.js';
 
 
 
@@ -79,20 +81,99 @@ export class BlockingSqliteStore {
     ).immediate();
   }
 
-  claim(limit: number, leaseMs: number, token: string): ClaimedDelivery[] {
+  claim(limit: number, leaseMs: number, token: string, ratePerSecond?: number): ClaimedDelivery[] {
     this.checkFile();
     const now = Date.now();
-    const heads = this.statement('SELECT * FROM deliveries WHERE ready_at IS NOT NULL AND ready_at <= ? ORDER BY ready_at, seq LIMIT ?');
+    const heads = this.statement('SELECT * FROM deliveries WHERE hook = ? AND ready_at IS NOT NULL AND ready_at <= ? ORDER BY ready_at, seq LIMIT ?');
     const lease = this.statement('UPDATE deliveries SET lease_token = ?, ready_at = ? WHERE seq = ?');
-    return this.withoutSync(() =>
-      this.db.transaction(() =>
-        (heads.all(now, limit) as Row[]).map((row) => {
-          lease.run(token, now + leaseMs, row.seq);
-          // Object.assign, not a spread: docs/BENCHMARKS.md, "Tricks kept in the code".
-          return Object.assign(toDelivery(row), { lease: { deliveryId: row.id, clusterId: row.cluster_id, token } });
-        }),
-      ).immediate(),
+    const nextSlot = this.statement('SELECT next_slot_at FROM endpoints WHERE hook = ?');
+    const takeSlots = this.statement(
+      `INSERT INTO endpoints (hook, next_slot_at) VALUES (?, ?)
+       ON CONFLICT (hook) DO UPDATE SET next_slot_at = excluded.next_slot_at`,
     );
+    return this.withoutSync(() =>
+      this.db.transaction(() => {
+        // Each open hook's due heads through its own index, then the oldest due of them all.
+        const startIn = new Map<string, number>();
+        const due: Row[] = [];
+        for (const hook of this.openHooks(now)) {
+          let wanted = limit;
+          if (ratePerSecond !== undefined) {
+            const next = (nextSlot.get(hook) as { next_slot_at: number } | undefined)?.next_slot_at ?? 0;
+            startIn.set(hook, Math.max(0, next - now));
+            wanted = slotsAhead(startIn.get(hook)!, ratePerSecond, limit);
+          }
+          if (wanted > 0) due.push(...(heads.all(hook, now, wanted) as Row[]));
+        }
+        due.sort((a, b) => a.ready_at! - b.ready_at! || Number(a.seq) - Number(b.seq));
+        const taken = new Map<string, number>();
+        const batch = due.slice(0, limit).map((row) => {
+          lease.run(token, now + leaseMs, row.seq);
+          const index = taken.get(row.hook) ?? 0;
+          taken.set(row.hook, index + 1);
+          const startInMs = ratePerSecond === undefined ? 0 : slotStart(startIn.get(row.hook)!, ratePerSecond, index);
+          // Object.assign, not a spread: docs/BENCHMARKS.md, "Tricks kept in the code".
+          return Object.assign(toDelivery(row), { lease: { deliveryId: row.id, clusterId: row.cluster_id, token }, startInMs });
+        });
+        if (ratePerSecond !== undefined) {
+          for (const [hook, count] of taken) takeSlots.run(hook, now + startIn.get(hook)! + (count * 1000) / ratePerSecond);
+        }
+        return batch;
+      }).immediate(),
+    );
+  }
+
+  /** The hooks with queue heads whose endpoint is neither gone nor paused: one index probe per hook. */
+  private openHooks(now: number): string[] {
+    const closed = new Set(
+      (this.statement('SELECT hook FROM endpoints WHERE gone_at IS NOT NULL OR paused_until > ?').all(now) as { hook: string }[]).map((row) => row.hook),
+    );
+    const after = this.statement('SELECT min(hook) AS hook FROM deliveries WHERE ready_at IS NOT NULL AND hook > ?');
+    const hooks: string[] = [];
+    for (let hook = ''; ; ) {
+      const next = (after.get(hook) as { hook: string | null }).hook;
+      if (next === null) return hooks;
+      if (!closed.has(next)) hooks.push(next);
+      hook = next;
+    }
+  }
+
+  endpoints(): EndpointState[] {
+    const now = Date.now();
+    const rows = this.statement(
+      'SELECT hook, gone_at, gone_url, paused_until FROM endpoints WHERE gone_at IS NOT NULL OR paused_until > ? ORDER BY hook',
+    ).all(now) as { hook: string; gone_at: number | null; gone_url: string | null; paused_until: number | null }[];
+    return rows.map((row) => endpointState(row.hook, row.gone_at, row.gone_url, row.paused_until !== null && row.paused_until > now ? row.paused_until : null));
+  }
+
+  markGone(hook: string, url: string): boolean {
+    this.checkFile();
+    return this.db.transaction(() => {
+      const before = this.statement('SELECT gone_at FROM endpoints WHERE hook = ?').get(hook) as { gone_at: number | null } | undefined;
+      if (before?.gone_at != null) return false;
+      this.statement(
+        `INSERT INTO endpoints (hook, gone_at, gone_url) VALUES (?, ?, ?)
+         ON CONFLICT (hook) DO UPDATE SET gone_at = excluded.gone_at, gone_url = excluded.gone_url`,
+      ).run(hook, Date.now(), url);
+      return true;
+    }).immediate();
+  }
+
+  pause(hook: string, delayMs: number): void {
+    this.checkFile();
+    this.statement(
+      `INSERT INTO endpoints (hook, paused_until) VALUES (?, ?)
+       ON CONFLICT (hook) DO UPDATE SET paused_until = max(coalesce(paused_until, 0), excluded.paused_until)`,
+    ).run(hook, Date.now() + delayMs);
+  }
+
+  resume(hook: string): boolean {
+    this.checkFile();
+    const { changes } = this.statement(
+      `UPDATE endpoints SET gone_at = NULL, gone_url = NULL, paused_until = NULL
+       WHERE hook = ? AND (gone_at IS NOT NULL OR paused_until > ?)`,
+    ).run(hook, Date.now());
+    return changes > 0;
   }
 
   /**

@@ -53,7 +53,24 @@ export interface Lease {
 /** A delivery handed to a dispatcher with its lease. */
 export interface ClaimedDelivery extends Delivery {
   lease: Lease;
+  /** Its slot under the rate limit: how long to wait before attempting it, in ms (0: at once). */
+  startInMs: number;
 }
+
+/**
+ * What an endpoint (a hook's URL) said that every replica honours (DESIGN §5a). Times are ms
+ * since the epoch on the store's clock.
+ */
+export interface EndpointState {
+  hook: string;
+  /** A 410 marked it gone: when, and the URL that answered (a new URL is not gone). */
+  gone?: { since: number; url: string };
+  /** A Retry-After paused its post- deliveries until then (only while that is ahead). */
+  pausedUntil?: number;
+}
+
+/** How far ahead a rate-limited claim hands out slots, in ms: each waits for its own. */
+export const rateHorizonMs = 1_000;
 
 /** One attempt, as the dispatcher reports it. */
 export interface NewAttempt {
@@ -173,8 +190,12 @@ export interface DeliveryStore {
    * claim carries `token` (default: a new one), which must be unique per claim: a caller that
    * never got the answer (it timed out, the connection ended) undoes the claim with
    * `releaseClaims`, since the store may have made it all the same.
+   *
+   * Heads of a hook whose endpoint is gone or paused are not claimed. With `ratePerSecond`, each
+   * hook's claims, by every replica together, get slots `1 / ratePerSecond` apart (`startInMs`),
+   * handed out at most `rateHorizonMs` ahead.
    */
-  claim(limit: number, leaseMs: number, token?: string): Promise<ClaimedDelivery[]>;
+  claim(limit: number, leaseMs: number, token?: string, ratePerSecond?: number): Promise<ClaimedDelivery[]>;
   /** Ends every lease that claims with these tokens made: their deliveries are due again at once. */
   releaseClaims(tokens: readonly string[]): Promise<void>;
   /**
@@ -186,6 +207,14 @@ export interface DeliveryStore {
   extend(leases: readonly Lease[], leaseMs: number): Promise<Lease[]>;
   /** Ends these leases without an attempt: the deliveries are due again at once. */
   release(leases: readonly Lease[]): Promise<void>;
+  /** Every endpoint that is gone or paused now. */
+  endpoints(): Promise<EndpointState[]>;
+  /** Marks the hook's endpoint gone for `url`; resolves true when it was not gone already. */
+  markGone(hook: string, url: string): Promise<boolean>;
+  /** Pauses the hook's post- deliveries for `delayMs` from now (not shortening a longer pause). */
+  pause(hook: string, delayMs: number): Promise<void>;
+  /** Ends the hook's endpoint being gone or paused; resolves true when it was either. */
+  resume(hook: string): Promise<boolean>;
   /** The delivery with this id, or undefined. */
   get(id: string): Promise<Delivery | undefined>;
   /** Every attempt at this delivery, oldest first. */

@@ -80,4 +80,27 @@ export const postgresMigrations: readonly string[] = [
   // keeps the old one here; NULL means "seq", so enqueues write nothing more. Nullable: the
   // previous release's statements keep working beside it.
   `ALTER TABLE ccx_hook_deliveries ADD COLUMN sequence bigint;`,
+  // Endpoint signals (DESIGN §5a): a claim takes each hook's due heads through an index of its
+  // own, so an endpoint that is gone or paused costs nothing however many heads wait for it.
+  // The head's hook is set by a trigger from its delivery, also when a replica of the previous
+  // release (which knows nothing of it) inserts or promotes a head during a rollout.
+  // ccx_hook_endpoints holds what every replica must honour: gone (and for which URL), paused
+  // until, and the next free slot of the rate limit.
+  `ALTER TABLE ccx_hook_queue_heads ADD COLUMN hook text;
+   UPDATE ccx_hook_queue_heads h SET hook = d.hook FROM ccx_hook_deliveries d WHERE d.id = h.delivery_id;
+   CREATE FUNCTION ccx_hook_queue_head_hook() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     SELECT hook INTO NEW.hook FROM ccx_hook_deliveries WHERE id = NEW.delivery_id;
+     RETURN NEW;
+   END $$;
+   CREATE TRIGGER ccx_hook_queue_head_hook BEFORE INSERT OR UPDATE OF delivery_id ON ccx_hook_queue_heads
+     FOR EACH ROW EXECUTE FUNCTION ccx_hook_queue_head_hook();
+   CREATE INDEX ccx_hook_queue_heads_hook_ready ON ccx_hook_queue_heads (hook, ready_at, seq);
+   CREATE TABLE ccx_hook_endpoints (
+     hook text PRIMARY KEY,
+     gone_at timestamptz,
+     gone_url text,
+     paused_until timestamptz,
+     next_slot_at timestamptz NOT NULL DEFAULT '-infinity'
+   );`,
 ];

@@ -12,6 +12,7 @@ import type {
   DeliveryQuery,
   DeliveryStatus,
   DeliveryStore,
+  EndpointState,
   Lease,
   LeasedAttempt,
   NewAttempt,
@@ -21,11 +22,12 @@ import type {
   StoreStats,
 } from './delivery-store.js';
 import { defaultStoreOptions, waitingCountLimit } from './delivery-store.js';
+import { slotsAhead, slotStart } from './rate-slots.js';
 import { StoreError } from './errors.js';
 import { attemptLimits, deliveryLimits, GroupCommit } from './group-commit.js';
 import { migratePostgres } from './migrate-postgres.js';
 import { runTransaction } from './run-transaction.js';
-import { type AttemptRow, type DeliveryRow, rowMappers } from './store-rows.js';
+import { type AttemptRow, type DeliveryRow, endpointState, rowMappers } from './store-rows.js';
 
 
 type Row = DeliveryRow<Date>;
@@ -105,6 +107,47 @@ async function recordAll(client: pg.PoolClient, group: readonly LeasedAttempt[])
   }
   return group.map(({ lease }) => applied.has(lease.deliveryId));
 }
+
+/** A claimed head's delivery row, with its lease token. */
+type ClaimedRow = Row & { lease_token: string };
+
+/**
+ * The hooks with queue heads whose endpoint is neither gone nor paused: the distinct hooks of the
+ * heads read as a loose index scan (one index probe per hook, not a read of every head).
+ */
+const openHooks = `(
+  WITH RECURSIVE hooks AS (
+    (SELECT hook FROM ccx_hook_queue_heads WHERE hook IS NOT NULL ORDER BY hook LIMIT 1)
+    UNION ALL
+    SELECT (SELECT h.hook FROM ccx_hook_queue_heads h WHERE h.hook > hooks.hook ORDER BY h.hook LIMIT 1) FROM hooks WHERE hooks.hook IS NOT NULL
+  )
+  SELECT hooks.hook FROM hooks LEFT JOIN ccx_hook_endpoints e ON e.hook = hooks.hook
+  WHERE hooks.hook IS NOT NULL AND e.gone_at IS NULL AND (e.paused_until IS NULL OR e.paused_until <= now())
+) AS open`;
+
+/**
+ * Leases due queue heads, oldest due first: up to `n` of each hook that `perHook` (a query of
+ * hook and n) names, through the hook's own index, and `$1` in all; `$2` is the lease in ms and
+ * `$3` its token.
+ */
+const claimHeads = (perHook: string) =>
+  `WITH due AS (
+     SELECT d.cluster_id, d.ready_at, d.seq FROM (${perHook}) AS e CROSS JOIN LATERAL
+       (SELECT cluster_id, ready_at, seq FROM ccx_hook_queue_heads h WHERE h.hook = e.hook AND h.ready_at <= now()
+        ORDER BY ready_at, seq LIMIT e.n FOR UPDATE SKIP LOCKED) AS d
+     ORDER BY d.ready_at, d.seq LIMIT $1
+   ),
+   claimed AS (
+     UPDATE ccx_hook_queue_heads AS h SET lease_token = $3, ready_at = now() + ${ms('$2')}
+     FROM due WHERE h.cluster_id = due.cluster_id
+     RETURNING h.delivery_id, h.lease_token, due.ready_at AS due_at, due.seq
+   )
+   SELECT d.*, claimed.lease_token FROM claimed JOIN ccx_hook_deliveries d ON d.id = claimed.delivery_id
+   ORDER BY claimed.due_at, claimed.seq`;
+
+// Object.assign, not a spread: docs/BENCHMARKS.md, "Tricks kept in the code".
+const claimed = (row: ClaimedRow, startInMs: number): ClaimedDelivery =>
+  Object.assign(toDelivery(row), { lease: { deliveryId: row.id, clusterId: row.cluster_id, token: row.lease_token }, startInMs });
 
 /**
  * The outbox on PostgreSQL, shared by any number of replicas. Time is the database's `now()`.
@@ -218,23 +261,76 @@ export class PostgresStore implements DeliveryStore {
     });
   }
 
-  async claim(limit: number, leaseMs: number, token = randomUUID()): Promise<ClaimedDelivery[]> {
-    const { rows } = await this.query<Row & { lease_token: string }>(
-      `WITH claimed AS (
-         UPDATE ccx_hook_queue_heads AS h SET lease_token = $3, ready_at = now() + ${ms('$2')}
-         FROM (SELECT cluster_id, ready_at, seq FROM ccx_hook_queue_heads WHERE ready_at <= now()
-               ORDER BY ready_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED) AS due
-         WHERE h.cluster_id = due.cluster_id
-         RETURNING h.delivery_id, h.lease_token, due.ready_at AS due_at, due.seq
-       )
-       SELECT d.*, claimed.lease_token FROM claimed JOIN ccx_hook_deliveries d ON d.id = claimed.delivery_id
-       ORDER BY claimed.due_at, claimed.seq`,
-      [limit, leaseMs, token],
+  async claim(limit: number, leaseMs: number, token = randomUUID(), ratePerSecond?: number): Promise<ClaimedDelivery[]> {
+    if (ratePerSecond === undefined) {
+      const { rows } = await this.query<ClaimedRow>(claimHeads(`SELECT hook, $1::int AS n FROM ${openHooks}`), [limit, leaseMs, token]);
+      return rows.map((row) => claimed(row, 0));
+    }
+    // The endpoints' rows are locked from the slots read to the slots taken, so replicas take turns.
+    return this.transaction(async (client) => {
+      const open = await client.query<{ hook: string }>(`SELECT hook FROM ${openHooks}`);
+      const hooks = open.rows.map((row) => row.hook);
+      if (hooks.length === 0) return [];
+      await client.query('INSERT INTO ccx_hook_endpoints (hook) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING', [hooks]);
+      const starts = await client.query<{ hook: string; start_in_ms: number }>(
+        `SELECT hook, (extract(epoch FROM greatest(next_slot_at, clock_timestamp()) - clock_timestamp()) * 1000)::float8 AS start_in_ms
+         FROM ccx_hook_endpoints WHERE hook = ANY($1::text[]) ORDER BY hook FOR UPDATE`,
+        [hooks],
+      );
+      const startIn = new Map(starts.rows.map((row) => [row.hook, row.start_in_ms]));
+      const { rows } = await client.query<ClaimedRow>(
+        claimHeads('SELECT * FROM unnest($4::text[], $5::int[]) AS e(hook, n)'),
+        [limit, leaseMs, token, hooks, hooks.map((hook) => slotsAhead(startIn.get(hook)!, ratePerSecond, limit))],
+      );
+      const taken = new Map<string, number>();
+      const batch = rows.map((row) => {
+        const index = taken.get(row.hook) ?? 0;
+        taken.set(row.hook, index + 1);
+        return claimed(row, slotStart(startIn.get(row.hook)!, ratePerSecond, index));
+      });
+      await client.query(
+        `UPDATE ccx_hook_endpoints e SET next_slot_at = greatest(e.next_slot_at, clock_timestamp()) + ${ms('t.n * $3::float8')}
+         FROM unnest($1::text[], $2::int[]) AS t(hook, n) WHERE e.hook = t.hook`,
+        [[...taken.keys()], [...taken.values()], 1000 / ratePerSecond],
+      );
+      return batch;
+    });
+  }
+
+  async endpoints(): Promise<EndpointState[]> {
+    const { rows } = await this.query<{ hook: string; gone_at: Date | null; gone_url: string | null; paused_until: Date | null }>(
+      `SELECT hook, gone_at, gone_url, CASE WHEN paused_until > now() THEN paused_until END AS paused_until
+       FROM ccx_hook_endpoints WHERE gone_at IS NOT NULL OR paused_until > now() ORDER BY hook`,
     );
-    // Object.assign, not a spread: docs/BENCHMARKS.md, "Tricks kept in the code".
-    return rows.map((row) => Object.assign(toDelivery(row), {
-      lease: { deliveryId: row.id, clusterId: row.cluster_id, token: row.lease_token },
-    }));
+    return rows.map((row) => endpointState(row.hook, row.gone_at?.getTime() ?? null, row.gone_url, row.paused_until?.getTime() ?? null));
+  }
+
+  async markGone(hook: string, url: string): Promise<boolean> {
+    const { rows } = await this.query<{ was_gone: boolean }>(
+      `WITH before AS (SELECT gone_at FROM ccx_hook_endpoints WHERE hook = $1)
+       INSERT INTO ccx_hook_endpoints AS e (hook, gone_at, gone_url) VALUES ($1, now(), $2)
+       ON CONFLICT (hook) DO UPDATE SET gone_at = coalesce(e.gone_at, now()), gone_url = coalesce(e.gone_url, $2)
+       RETURNING (SELECT gone_at IS NOT NULL FROM before) AS was_gone`,
+      [hook, url],
+    );
+    return rows[0]!.was_gone !== true;
+  }
+
+  async pause(hook: string, delayMs: number): Promise<void> {
+    await this.query(
+      `INSERT INTO ccx_hook_endpoints AS e (hook, paused_until) VALUES ($1, now() + ${ms('$2')})
+       ON CONFLICT (hook) DO UPDATE SET paused_until = greatest(e.paused_until, excluded.paused_until)`,
+      [hook, delayMs],
+    );
+  }
+
+  async resume(hook: string): Promise<boolean> {
+    const { rowCount } = await this.query(
+      `UPDATE ccx_hook_endpoints SET gone_at = NULL, gone_url = NULL, paused_until = NULL
+       WHERE hook = $1 AND (gone_at IS NOT NULL OR paused_until > now())`,
+      [hook],
+    );
+    return (rowCount ?? 0) > 0;
   }
 
   recordAttempt(lease: Lease, attempt: NewAttempt, outcome: AttemptOutcome): Promise<boolean> {

@@ -78,4 +78,16 @@ export const sqliteMigrations: readonly string[] = [
   // its seq at enqueue. An operator's retry gives a dead delivery a new seq (the back of its
   // queue) and keeps the old one here; NULL means "seq", so enqueues write nothing more.
   `ALTER TABLE deliveries ADD COLUMN sequence INTEGER;`,
+  // Version 6: endpoint signals (DESIGN §5a). A claim takes each hook's due heads through an
+  // index of its own, so an endpoint that is gone or paused costs nothing however many heads
+  // wait for it. endpoints holds gone (and for which URL), paused until, and the next free
+  // slot of the rate limit.
+  `CREATE INDEX deliveries_hook_ready ON deliveries (hook, ready_at, seq) WHERE ready_at IS NOT NULL;
+   CREATE TABLE endpoints (
+     hook TEXT PRIMARY KEY,
+     gone_at INTEGER,
+     gone_url TEXT,
+     paused_until INTEGER,
+     next_slot_at INTEGER NOT NULL DEFAULT 0
+   );`,
 ];

@@ -11,6 +11,7 @@ import type {
   DeliveryPage,
   DeliveryQuery,
   DeliveryStore,
+  EndpointState,
   Lease,
   LeasedAttempt,
   NewAttempt,
@@ -84,8 +85,24 @@ export class SqliteStore implements DeliveryStore {
     return this.groups.add(Object.assign({}, delivery, { id: newWebhookId() }));
   }
 
-  claim(limit: number, leaseMs: number, token = randomUUID()): Promise<ClaimedDelivery[]> {
-    return this.call('claim', limit, leaseMs, token);
+  claim(limit: number, leaseMs: number, token = randomUUID(), ratePerSecond?: number): Promise<ClaimedDelivery[]> {
+    return this.call('claim', limit, leaseMs, token, ratePerSecond);
+  }
+
+  endpoints(): Promise<EndpointState[]> {
+    return this.call('endpoints');
+  }
+
+  markGone(hook: string, url: string): Promise<boolean> {
+    return this.call('markGone', hook, url);
+  }
+
+  pause(hook: string, delayMs: number): Promise<void> {
+    return this.call('pause', hook, delayMs);
+  }
+
+  resume(hook: string): Promise<boolean> {
+    return this.call('resume', hook);
   }
 
   releaseClaims(tokens: readonly string[]): Promise<void> {

@@ -1,4 +1,4 @@
-import type { AttemptRecord, Delivery, DeliveryPage, DeliveryStatus } from './delivery-store.js';
+import type { AttemptRecord, Delivery, DeliveryPage, DeliveryStatus, EndpointState } from './delivery-store.js';
 
 /** A row of the deliveries table, as both stores keep it; `T` is how the store returns times. */
 export interface DeliveryRow<T> {
@@ -60,4 +60,12 @@ export function rowMappers<T>(ms: (time: T) => number) {
     };
   };
   return { toDelivery, toAttempt, toPage };
+}
+
+/** An endpoints row (times in ms since the epoch; a pause already over read as null) as its state. */
+export function endpointState(hook: string, goneAt: number | null, goneUrl: string | null, pausedUntil: number | null): EndpointState {
+  const state: EndpointState = { hook };
+  if (goneAt !== null) state.gone = { since: goneAt, url: goneUrl ?? '' };
+  if (pausedUntil !== null) state.pausedUntil = pausedUntil;
+  return state;
 }

@@ -324,6 +324,70 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
       expect(claimed.map((d) => d.clusterId)).to.have.members(['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6']);
     });
 
+    const removed = (hook: string, clusterId: string, n: number) => ({ ...delivery(clusterId, n), hook });
+
+    it('claims nothing of a gone endpoint, keeps its deliveries pending, and claims them again once resumed', async () => {
+      await store.enqueue(delivery('a', 1));
+      await store.enqueue(removed('post-remove-node', 'b', 1));
+      expect(await store.markGone('post-add-node', 'http://integrator.test/a')).to.equal(true);
+      expect(await store.markGone('post-add-node', 'http://integrator.test/other'), 'only the first mark counts').to.equal(false);
+      const [state] = await store.endpoints();
+      expect(state).to.include({ hook: 'post-add-node' });
+      expect(state!.gone!.url).to.equal('http://integrator.test/a');
+      expect(state!.gone!.since).to.be.closeTo(Date.now(), 60_000);
+      expect((await store.claim(10, 10_000)).map((d) => d.hook), 'other hooks go on').to.deep.equal(['post-remove-node']);
+      await store.enqueue(delivery('c', 1));
+      expect(await store.claim(10, 10_000), 'a new cluster of the gone hook waits too').to.deep.equal([]);
+      expect(await store.count({ status: 'pending', hook: 'post-add-node' })).to.equal(2);
+      expect(await store.resume('post-add-node')).to.equal(true);
+      expect(await store.resume('post-add-node'), 'nothing left to resume').to.equal(false);
+      expect(await store.endpoints()).to.deep.equal([]);
+      expect((await store.claim(10, 10_000)).map((d) => d.clusterId).sort()).to.deep.equal(['a', 'c']);
+    });
+
+    it('claims nothing of a paused endpoint until the pause is over, and never shortens a pause', async () => {
+      await store.enqueue(delivery('a', 1));
+      await store.enqueue(removed('post-remove-node', 'b', 1));
+      await store.pause('post-add-node', 400);
+      await store.pause('post-add-node', 50);
+      const [state] = await store.endpoints();
+      expect(state!.pausedUntil! - Date.now()).to.be.within(100, 1_000);
+      expect((await store.claim(10, 10_000)).map((d) => d.clusterId)).to.deep.equal(['b']);
+      await sleep(200); // still paused: the behaviour
+      expect(await store.claim(10, 10_000), 'the shorter pause did not end the longer one').to.deep.equal([]);
+      await sleep(300); // past the pause: the behaviour
+      expect((await store.claim(10, 10_000)).map((d) => d.clusterId)).to.deep.equal(['a']);
+      expect(await store.endpoints(), 'a pause that is over is not listed').to.deep.equal([]);
+    });
+
+    it('ends a pause on resume', async () => {
+      await store.enqueue(delivery('a', 1));
+      await store.pause('post-add-node', 60_000);
+      expect(await store.claim(10, 10_000)).to.deep.equal([]);
+      expect(await store.resume('post-add-node')).to.equal(true);
+      expect((await store.claim(10, 10_000)).map((d) => d.clusterId)).to.deep.equal(['a']);
+    });
+
+    it('hands out rate-limited slots one interval apart, shared by every store on the database, at most a horizon ahead', async () => {
+      for (let n = 0; n < 40; n++) await store.enqueue(delivery(`c${n}`, n));
+      await store.enqueue(removed('post-remove-node', 'r', 1));
+      const other = await fixture!.open();
+      try {
+        const first = await store.claim(5, 10_000, undefined, 10);
+        const second = await other.claim(30, 10_000, undefined, 10);
+        const byHook = (batch: typeof first, hook: string) => batch.filter((d) => d.hook === hook).map((d) => d.startInMs);
+        // 10 per second: slots 100 ms apart; a horizon of 1 s holds 11 of them (0 … 1000 ms).
+        const added = [...byHook(first, 'post-add-node'), ...byHook(second, 'post-add-node')];
+        expect(added).to.have.length(11);
+        added.forEach((startIn, index) => expect(startIn, `slot ${index}`).to.be.closeTo(index * 100, 60));
+        expect(byHook(second, 'post-remove-node'), 'each hook has slots of its own').to.have.length(1);
+        expect(byHook(second, 'post-remove-node')[0]).to.be.below(60);
+        expect(await store.claim(10, 10_000, undefined, 10), 'no slot free within the horizon').to.deep.equal([]);
+      } finally {
+        await other.close();
+      }
+    });
+
     it('passes its check while usable, and fails it with StoreError once closed', async () => {
       await store.check();
       await store.close();
