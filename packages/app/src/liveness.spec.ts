@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { Dispatcher, SqliteStore } from '@ccx-hook/delivery';
+import { Dispatcher, EndpointSignals, SqliteStore } from '@ccx-hook/delivery';
 import { HookClient, type Logger, silentLogger } from '@ccx-hook/hook-client';
 import { sleep, until } from '@ccx-hook/test-waits';
 import { Liveness } from './liveness.js';
@@ -13,7 +13,8 @@ describe('Liveness', () => {
   let errors: string[];
   const logger: Logger = { ...silentLogger, error: (message, meta) => errors.push(`${message} ${JSON.stringify(meta)}`) };
   const dispatcherOn = (options: { stopped?: boolean } = {}) => {
-    const dispatcher = new Dispatcher({ store, client: new HookClient(), logger: silentLogger, target: () => undefined, schedule: [], concurrency: 1, leaseMs: 10_000, pollIntervalMs: 20 });
+    const endpoints = new EndpointSignals({ store, logger: silentLogger, url: () => undefined });
+    const dispatcher = new Dispatcher({ store, client: new HookClient(), logger: silentLogger, target: () => undefined, endpoints, schedule: [], concurrency: 1, leaseMs: 10_000, pollIntervalMs: 20 });
     if (!options.stopped) dispatcher.start();
     return dispatcher;
   };

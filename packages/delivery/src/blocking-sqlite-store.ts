@@ -143,7 +143,7 @@ export class BlockingSqliteStore {
     const rows = this.statement(
       'SELECT hook, gone_at, gone_url, paused_until FROM endpoints WHERE gone_at IS NOT NULL OR paused_until > ? ORDER BY hook',
     ).all(now) as { hook: string; gone_at: number | null; gone_url: string | null; paused_until: number | null }[];
-    return rows.map((row) => endpointState(row.hook, row.gone_at, row.gone_url, row.paused_until !== null && row.paused_until > now ? row.paused_until : null));
+    return rows.map((row) => endpointState(row.hook, row.gone_at, row.gone_url, row.paused_until === null ? null : row.paused_until - now));
   }
 
   markGone(hook: string, url: string): boolean {

@@ -57,16 +57,13 @@ export interface ClaimedDelivery extends Delivery {
   startInMs: number;
 }
 
-/**
- * What an endpoint (a hook's URL) said that every replica honours (DESIGN §5a). Times are ms
- * since the epoch on the store's clock.
- */
+/** What an endpoint (a hook's URL) said that every replica honours (DESIGN §5a). */
 export interface EndpointState {
   hook: string;
-  /** A 410 marked it gone: when, and the URL that answered (a new URL is not gone). */
+  /** A 410 marked it gone: when (ms since the epoch, the store's clock), and the URL that answered (a new URL is not gone). */
   gone?: { since: number; url: string };
-  /** A Retry-After paused its post- deliveries until then (only while that is ahead). */
-  pausedUntil?: number;
+  /** A Retry-After paused its post- deliveries for this long from the read, in ms (so no clock but the store's is trusted). */
+  pausedForMs?: number;
 }
 
 /** How far ahead a rate-limited claim hands out slots, in ms: each waits for its own. */

@@ -10,6 +10,7 @@ import { type IncomingHook, type MockAnswer, type MockHooks, startMockHooks } fr
 import { sleep, until } from '@ccx-hook/test-waits';
 import { BlockingSqliteStore } from './blocking-sqlite-store.js';
 import { Dispatcher, type DeliveryTarget } from './dispatcher.js';
+import { EndpointSignals } from './endpoint-signals.js';
 import { SqliteStore } from './sqlite-store.js';
 
 /** Blocks this thread (the dispatcher's) for `ms`, as a long GC pause or a starved CPU would. */
@@ -21,6 +22,7 @@ describe('Dispatcher', () => {
   let store: SqliteStore;
   let receiver: MockHooks;
   let dispatcher: Dispatcher;
+  let endpoints: EndpointSignals | undefined;
   let errors: string[];
   let warnings: string[];
   let infos: string[];
@@ -32,25 +34,36 @@ describe('Dispatcher', () => {
     error: (message: string, meta?: Record<string, unknown>) => errors.push(`${message} ${JSON.stringify(meta)}`),
   };
 
-  type Options = { schedule?: number[]; target?: (hook: string) => DeliveryTarget | undefined; leaseMs?: number; concurrency?: number };
+  type Options = {
+    schedule?: number[];
+    target?: (hook: string) => DeliveryTarget | undefined;
+    leaseMs?: number;
+    concurrency?: number;
+    ratePerSecond?: number;
+  };
 
   async function start(respond: (hook: IncomingHook) => MockAnswer | undefined, options: Options = {}) {
     receiver = await startMockHooks({ port: 0, respond });
     dispatcher = dispatcherFor(options);
+    await endpoints!.start();
     dispatcher.start();
   }
 
   /** A dispatcher (not started) that delivers to `receiver`. */
   function dispatcherFor(options: Options): Dispatcher {
+    const target = options.target ?? ((hook) => ({ url: `${receiver.url}/${hook}`, timeoutMs: 10_000 }));
+    endpoints = new EndpointSignals({ store, logger, url: (hook) => target(hook)?.url });
     return new Dispatcher({
       store,
       client: new HookClient(),
       logger,
-      target: options.target ?? ((hook) => ({ url: `${receiver.url}/${hook}`, timeoutMs: 10_000 })),
+      target,
+      endpoints,
       schedule: options.schedule ?? [50, 50],
       concurrency: options.concurrency ?? 8,
       leaseMs: options.leaseMs ?? 30_000,
       pollIntervalMs: 20,
+      ratePerSecond: options.ratePerSecond,
     });
   }
 
@@ -81,6 +94,7 @@ describe('Dispatcher', () => {
   });
   afterEach(async () => {
     await dispatcher.stop(1000);
+    await endpoints?.stop();
     await receiver.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -154,6 +168,53 @@ describe('Dispatcher', () => {
     expect(second!.receivedAt - first!.receivedAt).to.be.below(1_000);
     await until(async () => (await store.get(id))?.status === 'delivered', 'the delivery is delivered');
     expect(errors).to.deep.equal([]);
+  });
+
+  it('stops sending to an endpoint that answered 410, keeps its deliveries pending, and delivers them in order once resumed', async () => {
+    let gone = true;
+    await start((hook) => (hook.hook === 'post-add-node' && gone ? { status: 410 } : undefined), { schedule: [50] });
+    const ids = [];
+    for (let n = 1; n <= 3; n++) ids.push(await enqueue('a', n), await enqueue(`c${n}`, n));
+    await enqueue('r', 1, 'post-remove-node');
+    await until(() => receiver.received.some((hook) => hook.hook === 'post-remove-node'), 'the other hook delivered');
+    await until(async () => (await store.endpoints()).length === 1, 'the endpoint marked gone in the store');
+    await sleep(300); // claims go on meanwhile: the behaviour
+    const sent = receiver.received.filter((hook) => hook.hook === 'post-add-node');
+    expect(sent.length, 'one attempt per slot in flight at the first 410, none after').to.be.within(1, 4);
+    expect(sent.every((hook) => hook.status === 410)).to.equal(true);
+    for (const id of ids) expect((await store.get(id))!.status, 'none is dead').to.equal('pending');
+    expect(errors.filter((line) => line.startsWith('endpoint gone')), 'one error line').to.have.length(1);
+    gone = false;
+    expect(await store.resume('post-add-node')).to.equal(true);
+    await until(async () => (await store.count({ status: 'delivered' })) === 7, 'everything delivered after the resume');
+    const a = receiver.received.filter((hook) => hook.status === 200 && hook.body.includes('"a"')).map((hook) => JSON.parse(hook.body).n);
+    expect(a, 'cluster order').to.deep.equal([1, 2, 3]);
+  });
+
+  it('pauses every delivery to an endpoint that answered 429 with Retry-After, not only the one that got it', async () => {
+    let pausedAt = 0;
+    await start((hook) => {
+      if (hook.hook !== 'post-add-node' || pausedAt > 0) return undefined;
+      pausedAt = Date.now();
+      return { status: 429, headers: { 'retry-after': '1' } };
+    }, { schedule: [50, 5_000], concurrency: 1 });
+    for (let n = 1; n <= 5; n++) await enqueue(`c${n}`, n);
+    await enqueue('r', 1, 'post-remove-node');
+    await until(async () => (await store.count({ status: 'delivered' })) === 6, 'everything delivered');
+    const after = receiver.received.filter((hook) => hook.hook === 'post-add-node' && hook.status === 200);
+    expect(Math.min(...after.map((hook) => hook.receivedAt)) - pausedAt, 'no attempt to it during the pause').to.be.at.least(950);
+    const other = receiver.received.find((hook) => hook.hook === 'post-remove-node')!;
+    expect(other.receivedAt - pausedAt, 'another endpoint is not paused').to.be.below(900);
+  });
+
+  it('keeps to the rate limit, one attempt per slot', async () => {
+    await start(() => undefined, { ratePerSecond: 20, concurrency: 8 });
+    for (let n = 0; n < 30; n++) await enqueue(`c${n}`, n);
+    await until(() => receiver.received.length === 30, '30 hooks received');
+    const times = receiver.received.map((hook) => hook.receivedAt).sort((a, b) => a - b);
+    // 20 per second: 30 slots span 1.45 s.
+    expect(times.at(-1)! - times[0]!).to.be.at.least(1_350);
+    for (let i = 0; i + 21 < times.length; i++) expect(times[i + 21]! - times[i]!, `attempts ${i} to ${i + 21} in one second`).to.be.at.least(1_000);
   });
 
   it('counts a 2xx with a body over 64 KiB as delivered', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { errorCode, type HookClient, type HookErrorCode, isHookError, type Logger } from '@ccx-hook/hook-client';
 import type { AttemptOutcome, ClaimedDelivery, DeliveryStore, Lease, NewAttempt } from './delivery-store.js';
+import type { EndpointSignals } from './endpoint-signals.js';
 import { nextAttemptDelay } from './next-attempt-delay.js';
 
 /** Where a hook is delivered now; undefined when the hook is disabled. */
@@ -17,6 +18,10 @@ export interface DispatcherOptions {
   logger: Logger;
   /** Resolves a hook to its target at the time of each attempt (so a changed URL applies to retries). */
   target: (hook: string) => DeliveryTarget | undefined;
+  /** What endpoints said (410, Retry-After), shared with every replica through the store. */
+  endpoints: EndpointSignals;
+  /** Attempts per second per endpoint, by all replicas together (`delivery.rate_limit`); default: no limit. */
+  ratePerSecond?: number;
   /** Waits before each retry, in ms: `[5000, 300000]` means three attempts in all. */
   schedule: readonly number[];
   /** Attempts in flight at most. */
@@ -60,6 +65,8 @@ export class Dispatcher {
    * attempt at once instead of waiting for a claim (a round trip to PostgreSQL).
    */
   private waiting: ClaimedDelivery[] = [];
+  /** When each waiting delivery may start (`performance.now()`): its rate-limit slot. */
+  private readonly startAt = new Map<string, number>();
   /**
    * Outcomes being recorded, by delivery id: an attempt's slot is free once its request is over,
    * before its record commits. Their leases are extended until it does.
@@ -73,6 +80,8 @@ export class Dispatcher {
   /** Many enqueues in one turn of the event loop make one poll. */
   private wakeScheduled = false;
   private pollTimer: NodeJS.Timeout | undefined;
+  /** Starts the next claimed delivery whose rate-limit slot is ahead, when it comes. */
+  private slotTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   /** Claims that failed, by token, with when: see `undoLostClaims`. */
   private readonly lostClaims = new Map<string, number>();
@@ -122,6 +131,7 @@ export class Dispatcher {
   async stop(graceMs: number): Promise<void> {
     this.running = false;
     clearTimeout(this.pollTimer);
+    clearTimeout(this.slotTimer);
     clearInterval(this.heartbeat);
     clearTimeout(this.purgeTimer);
     await Promise.all([this.claiming, this.purging]);
@@ -170,12 +180,16 @@ export class Dispatcher {
       await this.undoLostClaims();
       const wanted = 2 * concurrency - this.inFlight.size - this.waiting.length;
       if (wanted > 0) {
-        const batch = await store.claim(wanted, leaseMs, token).catch((error: unknown) => {
+        const batch = await store.claim(wanted, leaseMs, token, this.options.ratePerSecond).catch((error: unknown) => {
           this.lostClaims.set(token, Date.now());
           throw error;
         });
         if (batch.length < wanted) this.progressAt = Date.now();
-        for (const delivery of batch) this.held.set(delivery.id, delivery.lease);
+        const now = performance.now();
+        for (const delivery of batch) {
+          this.held.set(delivery.id, delivery.lease);
+          this.startAt.set(delivery.id, now + delivery.startInMs);
+        }
         this.waiting.push(...batch);
         this.startWaiting();
       }
@@ -231,11 +245,41 @@ export class Dispatcher {
     }
   }
 
-  /** Starts claimed deliveries while there are free slots (not once stopped: stop() releases their leases). */
+  /**
+   * Starts claimed deliveries while there are free slots (not once stopped: stop() releases
+   * their leases), each once its rate-limit slot has come. One whose endpoint went gone or was
+   * paused since the claim is not attempted: its lease is released (claims skip it until then).
+   */
   private startWaiting(): void {
-    while (this.running && this.inFlight.size < this.options.concurrency && this.waiting.length > 0) {
-      void this.attempt(this.waiting.shift()!);
+    if (!this.running) return;
+    const { endpoints } = this.options;
+    const now = performance.now();
+    const closed = this.waiting.filter((delivery) => endpoints.isGone(delivery.hook) || endpoints.isPaused(delivery.hook));
+    if (closed.length > 0) {
+      this.waiting = this.waiting.filter((delivery) => !closed.includes(delivery));
+      for (const delivery of closed) this.forget(delivery.id);
+      void this.release(closed.map((delivery) => delivery.lease));
     }
+    let nextSlot = Infinity;
+    for (const delivery of [...this.waiting]) {
+      if (this.inFlight.size >= this.options.concurrency) break;
+      const startAt = this.startAt.get(delivery.id)!;
+      if (startAt > now) {
+        nextSlot = Math.min(nextSlot, startAt);
+        continue;
+      }
+      this.waiting.splice(this.waiting.indexOf(delivery), 1);
+      this.startAt.delete(delivery.id);
+      void this.attempt(delivery);
+    }
+    clearTimeout(this.slotTimer);
+    if (nextSlot !== Infinity) this.slotTimer = setTimeout(() => this.startWaiting(), nextSlot - now);
+  }
+
+  /** Drops a delivery this dispatcher no longer holds. */
+  private forget(id: string): void {
+    this.held.delete(id);
+    this.startAt.delete(id);
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
@@ -295,7 +339,17 @@ export class Dispatcher {
       return undefined;
     }
     if (!failure) return { attempt: { attempt, durationMs, statusCode }, outcome: { status: 'delivered' }, meta: logMeta };
+    if (statusCode === 410) {
+      // Gone (DESIGN §5a): the delivery stays pending, due at once, and waits (with its cluster)
+      // until the endpoint is resumed; claims skip it meanwhile.
+      void this.options.endpoints.gone(delivery.hook, target.url);
+      const gone = Object.assign({}, logMeta, { error: failure.message });
+      return { attempt: { attempt, durationMs, statusCode, error: failure.message }, outcome: { status: 'pending', delayMs: 0 }, meta: gone };
+    }
     const retryAfterMs = isHookError(failure) ? failure.details.retryAfterMs : undefined;
+    // Every delivery to the endpoint waits, on every replica (capped as this one's retry is).
+    const pauseMs = Math.min(retryAfterMs ?? 0, Math.max(0, ...schedule));
+    if (pauseMs > 0) void this.options.endpoints.pause(delivery.hook, pauseMs);
     const delayMs = nextAttemptDelay(schedule, attempt, retryAfterMs);
     const outcome: AttemptOutcome = delayMs === undefined ? { status: 'dead' } : { status: 'pending', delayMs };
     const failed = Object.assign({}, logMeta, { error: failure.message, next_attempt_in_ms: delayMs });
@@ -357,7 +411,7 @@ export class Dispatcher {
       const lost = await this.options.store.extend(leases, this.options.leaseMs);
       for (const lease of lost) {
         this.options.logger.warn('delivery lease lost; aborting the attempt', { delivery_id: lease.deliveryId });
-        this.held.delete(lease.deliveryId);
+        this.forget(lease.deliveryId);
         this.inFlight.get(lease.deliveryId)?.abort();
         this.waiting = this.waiting.filter((delivery) => delivery.id !== lease.deliveryId);
       }

@@ -12,6 +12,7 @@ export type {
   DeliveryQuery,
   DeliveryStatus,
   DeliveryStore,
+  EndpointState,
   Lease,
   LeasedAttempt,
   NewAttempt,
@@ -22,6 +23,7 @@ export type {
 } from './delivery-store.js';
 export { defaultStoreOptions, waitingCountLimit } from './delivery-store.js';
 export { Dispatcher, type DispatcherOptions, type DeliveryTarget } from './dispatcher.js';
+export { EndpointSignals, type EndpointSignalsOptions } from './endpoint-signals.js';
 export { StoreError, StoreUrlError } from './errors.js';
 export { openStore } from './open-store.js';
 export { PostgresStore } from './postgres-store.js';

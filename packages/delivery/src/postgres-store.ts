@@ -298,11 +298,11 @@ export class PostgresStore implements DeliveryStore {
   }
 
   async endpoints(): Promise<EndpointState[]> {
-    const { rows } = await this.query<{ hook: string; gone_at: Date | null; gone_url: string | null; paused_until: Date | null }>(
-      `SELECT hook, gone_at, gone_url, CASE WHEN paused_until > now() THEN paused_until END AS paused_until
+    const { rows } = await this.query<{ hook: string; gone_at: Date | null; gone_url: string | null; paused_for_ms: number | null }>(
+      `SELECT hook, gone_at, gone_url, (extract(epoch FROM paused_until - clock_timestamp()) * 1000)::float8 AS paused_for_ms
        FROM ccx_hook_endpoints WHERE gone_at IS NOT NULL OR paused_until > now() ORDER BY hook`,
     );
-    return rows.map((row) => endpointState(row.hook, row.gone_at?.getTime() ?? null, row.gone_url, row.paused_until?.getTime() ?? null));
+    return rows.map((row) => endpointState(row.hook, row.gone_at?.getTime() ?? null, row.gone_url, row.paused_for_ms));
   }
 
   async markGone(hook: string, url: string): Promise<boolean> {

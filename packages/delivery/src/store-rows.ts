@@ -62,10 +62,10 @@ export function rowMappers<T>(ms: (time: T) => number) {
   return { toDelivery, toAttempt, toPage };
 }
 
-/** An endpoints row (times in ms since the epoch; a pause already over read as null) as its state. */
-export function endpointState(hook: string, goneAt: number | null, goneUrl: string | null, pausedUntil: number | null): EndpointState {
+/** An endpoints row (gone_at in ms since the epoch; the pause left in ms, null when over) as its state. */
+export function endpointState(hook: string, goneAt: number | null, goneUrl: string | null, pausedForMs: number | null): EndpointState {
   const state: EndpointState = { hook };
   if (goneAt !== null) state.gone = { since: goneAt, url: goneUrl ?? '' };
-  if (pausedUntil !== null) state.pausedUntil = pausedUntil;
+  if (pausedForMs !== null && pausedForMs > 0) state.pausedForMs = pausedForMs;
   return state;
 }
