@@ -68,6 +68,12 @@ export function addConfigFormats(): void {
         }
       },
     },
+    rate: {
+      coerce: (value: string) => Number(value),
+      validate(value: unknown) {
+        if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error('must be a number of attempts per second, e.g. 50 or 0.5; 0 is off');
+      },
+    },
     positive: {
       coerce: (value: string) => Number(value),
       validate(value: unknown) {

@@ -113,6 +113,7 @@ export function configSchema(defaults: SchemaDefaults): Schema<Record<string, un
     delivery: {
       timeout: { doc: 'time limit of one post- hook attempt', format: 'positive-duration', default: '15s' },
       concurrency: { doc: 'post- hook attempts in flight at most', format: 'positive', default: 16 },
+      rate_limit: { doc: 'post- hook attempts per second per endpoint, by all replicas together; 0 is off', format: 'rate', default: 0 },
       retention: { doc: 'how long delivered rows are kept', format: 'positive-duration', default: '7d' },
       schedule: { doc: 'waits before each retry', format: 'duration-list', default: '5s,5m,30m,2h,5h,10h,14h,20h,24h' },
       stall_timeout: { doc: 'how long the dispatcher may make no progress while deliveries are due before /healthz fails', format: 'positive-duration', default: '5m' },

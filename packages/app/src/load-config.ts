@@ -161,6 +161,7 @@ function toServiceConfig(get: (key: string) => unknown): ServiceConfig {
     delivery: {
       timeoutMs: ms('delivery.timeout'),
       concurrency: ms('delivery.concurrency'),
+      ratePerSecond: (get('delivery.rate_limit') as number) || undefined,
       retentionMs: ms('delivery.retention'),
       stallTimeoutMs: ms('delivery.stall_timeout'),
       schedule: get('delivery.schedule') as number[],

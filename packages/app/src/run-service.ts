@@ -1,7 +1,7 @@
 import { format } from 'node:util';
 import { setLogger } from '@grpc/grpc-js';
 import { AttemptHistory, DecisionLog, type RunningConsole, startConsole } from '@ccx-hook/console';
-import { Dispatcher, type NewDelivery, openStore, StoreError } from '@ccx-hook/delivery';
+import { Dispatcher, EndpointSignals, type NewDelivery, openStore, StoreError } from '@ccx-hook/delivery';
 import { type AttemptObserver, CircuitBreaker, HookClient, type Logger } from '@ccx-hook/hook-client';
 import { ServerTls, startServer } from '@ccx-hook/server';
 import { ConfigError } from './errors.js';
@@ -38,6 +38,9 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
   const breaker = new CircuitBreaker(config.breaker);
   const endpoints = [...new Set(Object.values(config.hooks).flatMap((hook) => (hook.url ? [new URL(hook.url).origin] : [])))];
   const figures = new StoreFigures(store, logger);
+  const urlOf = (hook: string) => config.hooks[hook as keyof ServiceConfig['hooks']]?.url;
+  const endpointSignals = new EndpointSignals({ store, logger, url: urlOf });
+  const enabled = Object.entries(config.hooks).filter(([, hook]) => hook.url).map(([name]) => name);
   let signing = credentials.secrets.length + credentials.signingKeys.length;
   const metrics = new ServiceMetrics({
     figures: () => figures.latest,
@@ -45,6 +48,8 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
     signingCredentials: () => signing,
     breaker,
     endpoints,
+    hooks: enabled,
+    isGone: (hook) => endpointSignals.isGone(hook),
   });
   // The console's figures are kept only when it is on.
   const attemptHistory = config.console.address ? new AttemptHistory() : undefined;
@@ -67,6 +72,8 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
       const settings = config.hooks[hook as keyof ServiceConfig['hooks']];
       return settings?.url ? { url: settings.url, timeoutMs: settings.timeoutMs } : undefined;
     },
+    endpoints: endpointSignals,
+    ratePerSecond: config.delivery.ratePerSecond,
     schedule: config.delivery.schedule,
     concurrency: config.delivery.concurrency,
     // Running attempts extend their leases, so this is how soon a dead replica's work is taken over.
@@ -98,6 +105,7 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
       logger,
       observer: metrics,
       decisions,
+      endpoints: endpointSignals,
       tls: serverTls,
     });
   } catch (error) {
@@ -108,11 +116,12 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
   }
   const grpcLog = (...args: unknown[]) => logger.warn('grpc-js', { detail: format(...args) });
   setLogger({ error: grpcLog, info: grpcLog, debug: grpcLog });
+  endpointSignals.start();
   dispatcher.start();
   const liveness = new Liveness({ store, dispatcher, stallTimeoutMs: config.delivery.stallTimeoutMs, logger });
   setServing = (ready) => server.setServing(ready);
   const stopEarly = async () => {
-    await Promise.all([server.shutdown(0), dispatcher.stop(0)]);
+    await Promise.all([server.shutdown(0), dispatcher.stop(0), endpointSignals.stop()]);
     await store.close();
   };
   let http;
@@ -137,6 +146,7 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
         decisions: decisions!,
         attempts: attemptHistory!,
         circuits: () => endpoints.map((endpoint) => ({ endpoint, open: breaker.isOpen(endpoint) })),
+        endpoints: () => endpointSignals.list(),
         logger,
       });
     } catch (error) {
@@ -148,7 +158,6 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
   readiness.start();
   liveness.start();
   figures.start();
-  const enabled = Object.entries(config.hooks).filter(([, hook]) => hook.url).map(([name]) => name);
   logger.info('ccx-hook-service listening', {
     version,
     address: config.grpcAddress,
@@ -175,6 +184,7 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
   stopReloading();
   // One grace period for both: calls in flight and attempts in flight finish side by side.
   await Promise.all([server.shutdown(config.shutdownGraceMs), dispatcher.stop(config.shutdownGraceMs)]);
+  await endpointSignals.stop();
   await Promise.all([http.close(), operatorConsole?.close()]);
   await store.close();
   logger.info('stopped');

@@ -34,6 +34,8 @@ export interface ServiceConfig {
   delivery: {
     timeoutMs: number;
     concurrency: number;
+    /** `delivery.rate_limit`: attempts per second per endpoint; undefined when off. */
+    ratePerSecond?: number;
     retentionMs: number;
     /** `delivery.stall_timeout`: see `Liveness`. */
     stallTimeoutMs: number;

@@ -18,6 +18,9 @@ export interface MetricsSources {
   breaker: Pick<CircuitBreaker, 'isOpen'>;
   /** The URL origins of the configured hooks: the circuits there are. */
   endpoints: readonly string[];
+  /** The enabled hooks, and whether each one's endpoint is gone (DESIGN §5a). */
+  hooks: readonly string[];
+  isGone: (hook: string) => boolean;
 }
 
 /**
@@ -36,6 +39,7 @@ export class ServiceMetrics implements AttemptObserver, CallObserver {
   private readonly circuitOpen: Gauge<'endpoint'>;
   private readonly lastProgress: Gauge;
   private readonly signing: Gauge;
+  private readonly endpointGone: Gauge<'hook'>;
   private rendered: { at: number; exposition: Promise<{ contentType: string; body: string }> } | undefined;
 
   constructor(private readonly sources: MetricsSources) {
@@ -87,6 +91,12 @@ export class ServiceMetrics implements AttemptObserver, CallObserver {
       help: 'Hook secrets and signing keys that sign every hook now; 0 means hooks go out unsigned',
       registers,
     });
+    this.endpointGone = new Gauge({
+      name: 'ccx_hook_endpoint_gone',
+      help: '1 while a hook\'s endpoint is gone (it answered 410) until an operator resumes it or its URL changes',
+      labelNames: ['hook'],
+      registers,
+    });
   }
 
   called(hook: string, outcome: CallOutcome): void {
@@ -112,7 +122,7 @@ export class ServiceMetrics implements AttemptObserver, CallObserver {
   }
 
   private async render(): Promise<{ contentType: string; body: string }> {
-    const { figures, lastProgressAt, signingCredentials, breaker, endpoints } = this.sources;
+    const { figures, lastProgressAt, signingCredentials, breaker, endpoints, hooks, isGone } = this.sources;
     const stats = figures();
     if (stats) {
       for (const state of ['pending', 'delivered', 'dead'] as const) this.deliveries.set({ state }, stats[state]);
@@ -121,6 +131,7 @@ export class ServiceMetrics implements AttemptObserver, CallObserver {
     this.lastProgress.set(lastProgressAt() / 1000);
     this.signing.set(signingCredentials());
     for (const endpoint of endpoints) this.circuitOpen.set({ endpoint }, breaker.isOpen(endpoint) ? 1 : 0);
+    for (const hook of hooks) this.endpointGone.set({ hook }, isGone(hook) ? 1 : 0);
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

@@ -1,5 +1,5 @@
-import type { BlockedCluster, DeliveryStatus, DeliveryStore, RetryResult, StoreStats } from '@ccx-hook/delivery';
-import { type Logger, preHookNames } from '@ccx-hook/hook-client';
+import type { BlockedCluster, DeliveryStatus, DeliveryStore, EndpointState, RetryResult, StoreStats } from '@ccx-hook/delivery';
+import { hookNames, type Logger, preHookNames } from '@ccx-hook/hook-client';
 import { limits } from '@ccx-hook/mapping';
 import type { AttemptHistory } from './attempt-history.js';
 import type { Operator } from './console-auth.js';
@@ -21,6 +21,7 @@ export interface ViewSources {
   decisions: DecisionLog;
   attempts: AttemptHistory;
   circuits: () => Array<{ endpoint: string; open: boolean }>;
+  endpoints: () => EndpointState[];
   jobs: RetryJobs;
   logger: Logger;
 }
@@ -120,6 +121,13 @@ export class ConsoleViews {
       const job = await jobs.start(retryScope(form), operator.name, remote);
       return `/jobs/${job.id}`;
     }
+    const resume = /^\/endpoints\/([a-z-]{1,64})\/resume$/.exec(path);
+    if (resume && (hookNames as readonly string[]).includes(resume[1]!)) {
+      const hook = resume[1]!;
+      const resumed = await store.resume(hook);
+      logger.info('console: endpoint resumed', { operator: operator.name, remote_address: remote, hook, resumed });
+      return '/';
+    }
     throw new ConsoleRequestError(404, `no action ${path}`);
   }
 
@@ -149,7 +157,7 @@ export class ConsoleViews {
   }
 
   private async overview(): Promise<Overview> {
-    const { store, attempts, circuits } = this.sources;
+    const { store, attempts, circuits, endpoints } = this.sources;
     // The store's part is read at most every `overviewReadMs`, however many pages and streams
     // ask (DESIGN §5b); a read that failed is not kept.
     if (!this.storeRead || Date.now() - this.storeRead.at >= overviewReadMs) {
@@ -164,7 +172,7 @@ export class ConsoleViews {
       });
     }
     const [stats, deadLastDay, blocked] = await this.storeRead.read;
-    return { stats, countLimit, deadLastDay, blocked, blockedLimit, minutes: attempts.lastHour(), circuits: circuits() };
+    return { stats, countLimit, deadLastDay, blocked, blockedLimit, minutes: attempts.lastHour(), circuits: circuits(), endpoints: endpoints() };
   }
 }
 

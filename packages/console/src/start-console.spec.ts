@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { type DeliveryStore, SqliteStore } from '@ccx-hook/delivery';
+import { type DeliveryStore, EndpointSignals, SqliteStore } from '@ccx-hook/delivery';
 import type { Logger } from '@ccx-hook/hook-client';
 import { until } from '@ccx-hook/test-waits';
 import { AttemptHistory } from './attempt-history.js';
@@ -46,12 +46,17 @@ describe('startConsole', function () {
     debug: () => {},
   };
 
+  let signals: EndpointSignals;
+
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ccx-console-'));
     store = await SqliteStore.open(join(dir, 'deliveries.db'));
+    signals = new EndpointSignals({ store, logger, url: () => 'http://integrator.example/hooks?key=secret' });
+    signals.start();
     logged = [];
   });
   afterEach(async () => {
+    await signals.stop();
     await running?.close();
     running = undefined;
     await store.close();
@@ -68,6 +73,7 @@ describe('startConsole', function () {
       decisions,
       attempts: new AttemptHistory(),
       circuits: () => [{ endpoint: 'http://integrator.example', open: true }],
+      endpoints: () => signals.list(),
       logger,
       liveIntervalMs,
     });
@@ -218,6 +224,29 @@ describe('startConsole', function () {
     expect(logged.find((line) => line.message === 'console: retry')?.meta).to.include({ operator: 'Carol', delivery_id: id, result: 'queued' });
   });
 
+  it('shows a gone endpoint on the overview and resumes it for a session with its CSRF token, logging who did it', async () => {
+    const { base } = await start('127.0.0.1:0', true);
+    await store.markGone('post-add-node', 'http://integrator.example/hooks?key=secret');
+    await until(() => signals.isGone('post-add-node'), 'the replica knows the endpoint is gone');
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const login = await fetchRaw(`${base}/login`, { method: 'POST', headers: form, body: `name=Dave&token=${token}` });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const overview = await (await fetchRaw(`${base}/`, { headers: { cookie } })).text();
+    expect(overview).to.match(/post-add-node<\/td>\s*<td class="bad">gone since \d{4}-.* \(http:\/\/integrator.example answered 410\)/);
+    expect(overview, 'the URL\'s query is not shown').not.to.include('secret');
+    expect(overview).to.include('action="/endpoints/post-add-node/resume"');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(overview)![1]!;
+    const resume = (body: string) => fetchRaw(`${base}/endpoints/post-add-node/resume`, { method: 'POST', headers: { ...form, cookie, origin: base }, body });
+    expect((await resume('')).status, 'no CSRF token').to.equal(403);
+    expect(await store.endpoints()).to.have.length(1);
+    const done = await resume(`csrf=${encodeURIComponent(csrf)}`);
+    expect(done.status).to.equal(303);
+    expect(await store.endpoints()).to.deep.equal([]);
+    expect(logged.find((line) => line.message === 'console: endpoint resumed')?.meta).to.include({ operator: 'Dave', hook: 'post-add-node', resumed: true });
+    await until(() => !signals.isGone('post-add-node'), 'the replica reads the resume');
+    expect(await (await fetchRaw(`${base}/`, { headers: { cookie } })).text()).not.to.include('endpoints-table');
+  });
+
   it('lets a bearer client retry all dead deliveries of a cluster without a CSRF token, and reports progress', async () => {
     for (let n = 0; n < 3; n++) await deadDelivery('c1');
     const other = await deadDelivery('c2');
@@ -359,6 +388,7 @@ describe('startConsole', function () {
       decisions: new DecisionLog(1),
       attempts: new AttemptHistory(),
       circuits: () => [],
+      endpoints: () => [],
       logger,
     }).then(
       () => undefined,

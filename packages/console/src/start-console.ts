@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import type { DeliveryStore } from '@ccx-hook/delivery';
+import type { DeliveryStore, EndpointState } from '@ccx-hook/delivery';
 import { errorCode, type Logger } from '@ccx-hook/hook-client';
 import type { AttemptHistory } from './attempt-history.js';
 import { ConsoleAuth, type Operator, sessionCookie } from './console-auth.js';
@@ -29,6 +29,8 @@ export interface ConsoleOptions {
   attempts: AttemptHistory;
   /** Each integrator endpoint's circuit, now. */
   circuits: () => Array<{ endpoint: string; open: boolean }>;
+  /** The endpoints that are gone or paused now (DESIGN §5a). */
+  endpoints: () => EndpointState[];
   /** Where the audit lines go (logins, retries, who did them). */
   logger: Logger;
   /** How often open pages get fresh figures, in ms. Default 2000. */

@@ -45,7 +45,7 @@ describe('Dispatcher', () => {
   async function start(respond: (hook: IncomingHook) => MockAnswer | undefined, options: Options = {}) {
     receiver = await startMockHooks({ port: 0, respond });
     dispatcher = dispatcherFor(options);
-    await endpoints!.start();
+    endpoints!.start();
     dispatcher.start();
   }
 

@@ -35,9 +35,9 @@ export class EndpointSignals {
 
   constructor(private readonly options: EndpointSignalsOptions) {}
 
-  /** Reads the store now and then every `refreshMs`; resolves after the first read (or its failure, logged). */
-  async start(): Promise<void> {
-    await this.refresh();
+  /** Reads the store now and then every `refreshMs` (a read that fails leaves what is known). */
+  start(): void {
+    void this.refresh();
     this.timer = setInterval(() => void this.refresh(), refreshMs);
   }
 
@@ -77,7 +77,7 @@ export class EndpointSignals {
     this.update(hook, { gone: { since: Date.now(), url } });
     try {
       if (await this.options.store.markGone(hook, url)) {
-        this.options.logger.error('endpoint gone: it answered 410, so nothing more is sent to it until an operator resumes it (endpoints resume) or its URL changes', { hook, url });
+        this.options.logger.error('endpoint gone: it answered 410, so nothing more is sent to it until an operator resumes it (endpoints resume) or its URL changes', { hook, endpoint: new URL(url).origin });
       }
     } catch (error) {
       this.options.logger.error('cannot mark an endpoint gone in the store; this replica holds it meanwhile', { hook, error: (error as Error).message });
@@ -130,7 +130,7 @@ export class EndpointSignals {
       const current = url(state.hook);
       if (!state.gone || current === undefined || current === state.gone.url) continue;
       try {
-        if (await store.resume(state.hook)) logger.info('endpoint no longer gone: its URL changed', { hook: state.hook, url: current });
+        if (await store.resume(state.hook)) logger.info('endpoint no longer gone: its URL changed', { hook: state.hook, endpoint: new URL(current).origin });
       } catch {
         // Tried again at the next read.
       }

@@ -3,6 +3,7 @@
 /// <reference types="node" preserve="true" />
 export type { CallObserver, CallOutcome } from './call-observer.js';
 export type { DecisionMaker, DecisionObserver, DecisionRecord } from './decision-observer.js';
+export type { EndpointGate } from './endpoint-gate.js';
 export { HookService, type HookServiceOptions } from './hook-service.js';
 export type { PreDecision } from './pre-decision.js';
 export { PreHookCaller, type PreHookCallerOptions } from './pre-hook-caller.js';

@@ -5,6 +5,7 @@ import {
   errorCode,
   type HookClient,
   type HookRequest,
+  isHookError,
   type Logger,
   newWebhookId,
   type PreHookName,
@@ -14,10 +15,14 @@ import {
 import { type HookPayload, parsePreReply } from '@ccx-hook/mapping';
 import { DecidedBy } from '@ccx-hook/proto';
 import type { DecisionObserver } from './decision-observer.js';
+import type { EndpointGate } from './endpoint-gate.js';
 import { LoopStall } from './loop-stall.js';
 import { bareDecision, type PreDecision } from './pre-decision.js';
 import type { HooksSettings, PreHookPolicy } from './hook-settings.js';
 import { type TraceContext, traceHeaders, withTraceFields } from './trace-context.js';
+
+/** The cause of a decision by the policy for an endpoint that answered 410 (DESIGN §5a). */
+const endpointGone = 'endpoint gone';
 
 /** How long the last attempt may outlive the answer given at the end of the budget, in ms. */
 const tailMs = 100;
@@ -50,6 +55,8 @@ export interface PreHookCallerOptions {
   logger: Logger;
   /** Told about every decision (for the console). Default: nobody. */
   decisions?: DecisionObserver;
+  /** Endpoints gone (410) answer by the failure policy at once. Default: none is ever gone. */
+  endpoints?: EndpointGate;
 }
 
 /**
@@ -121,8 +128,9 @@ export class PreHookCaller {
     const queuedMs = this.stall.now() + sameEndpoint * answerCostMs;
     const callersMs = deadline - Date.now() - policy.deadlineMarginMs - queuedMs;
     const budgetMs = Math.min(policy.budgetMs, callersMs);
-    if (budgetMs <= 0) {
-      const cause = 'no time left before the caller\'s deadline';
+    const gone = this.options.endpoints?.isGone(hook) === true;
+    if (budgetMs <= 0 || gone) {
+      const cause = gone ? endpointGone : 'no time left before the caller\'s deadline';
       if (shadow) return this.shadowFailed(hook, meta(), cause, started, record, 0);
       const decision = this.byPolicy(hook, meta(), cause, started);
       record?.(decision, 0, cause);
@@ -148,7 +156,12 @@ export class PreHookCaller {
       attempts: policy.attempts,
       signal,
       breaker: { breaker: this.options.breaker, key: this.origins.get(hook)! },
-    }).then((reply) => settle(answerOf(hook, reply)), (error: unknown) => settle(failureOf(error)));
+    }).then((reply) => settle(answerOf(hook, reply)), (error: unknown) => {
+      if (isHookError(error) && error.details.statusCode === 410) {
+        void this.options.endpoints?.gone(hook, settings.url!);
+        settle({ cause: endpointGone });
+      } else settle(failureOf(error));
+    });
     try {
       const outcome = await decided;
       if ('cause' in outcome) {

@@ -5,6 +5,7 @@ import type { CircuitBreaker, HookClient, Logger } from '@ccx-hook/hook-client';
 import type { CallObserver } from './call-observer.js';
 import type { DecisionObserver } from './decision-observer.js';
 import { HookService, type HookServiceOptions } from './hook-service.js';
+import type { EndpointGate } from './endpoint-gate.js';
 import { PreHookCaller } from './pre-hook-caller.js';
 import { protoDefinitions } from './proto-definitions.js';
 import type { HooksSettings, PreHookPolicy } from './hook-settings.js';
@@ -25,6 +26,8 @@ export interface ServerOptions {
   observer?: CallObserver;
   /** Told about every pre- hook decision (for the console). Default: nobody. */
   decisions?: DecisionObserver;
+  /** Endpoints gone (410) answer by the failure policy at once. Default: none is ever gone. */
+  endpoints?: EndpointGate;
   /** TLS (mutual TLS when it has a client CA); plaintext when absent. */
   tls?: ServerTls;
   /** What one connection may hold (DESIGN §2): a client cannot exhaust the server. Default `defaultGrpcLimits`. */
@@ -101,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     policy: options.preHooks,
     logger: options.logger,
     decisions: options.decisions,
+    endpoints: options.endpoints,
   });
   const { hooks, store, logger, observer } = options;
   const hookService = new HookService({ hooks, preHooks, store, logger, observer });

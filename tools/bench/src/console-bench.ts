@@ -36,6 +36,7 @@ async function consoleOn(url: string) {
     decisions: new DecisionLog(1_000),
     attempts: new AttemptHistory(),
     circuits: () => [],
+    endpoints: () => [],
     logger: silentLogger,
   });
   const base = `http://127.0.0.1:${running.port}`;

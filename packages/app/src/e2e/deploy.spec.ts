@@ -113,7 +113,7 @@ describe('deploy/kubernetes and the Dockerfile agree with the code', function ()
   });
 
   it('charts only metrics the service exposes', async () => {
-    const metrics = new ServiceMetrics({ figures: () => undefined, lastProgressAt: () => Date.now(), signingCredentials: () => 1, breaker: { isOpen: () => false }, endpoints: [] });
+    const metrics = new ServiceMetrics({ figures: () => undefined, lastProgressAt: () => Date.now(), signingCredentials: () => 1, breaker: { isOpen: () => false }, endpoints: [], hooks: [], isGone: () => false });
     const exposed = new Set((await metrics.registry.getMetricsAsJSON()).map((metric) => metric.name));
     const dashboard = JSON.parse(read('grafana-dashboard.json')) as { panels: Array<{ targets: Array<{ expr: string }> }> };
     const charted = dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => target.expr.match(/\b(ccx_hook|process|nodejs)_\w+/g) ?? []));

@@ -1,9 +1,9 @@
-import { type BlockedCluster, type StoreStats, waitingCountLimit } from '@ccx-hook/delivery';
+import { type BlockedCluster, type EndpointState, type StoreStats, waitingCountLimit } from '@ccx-hook/delivery';
 import type { MinuteCounts } from '../attempt-history.js';
 import { attemptsPlot, resultOrder } from '../attempts-plot.js';
 import { formatCount, formatSpan, formatTime } from '../format.js';
 import { type Html, html } from '../html.js';
-import { layout, retryDeadLink, type Viewer } from './layout.js';
+import { actionForm, layout, retryDeadLink, type Viewer } from './layout.js';
 
 /** What the overview shows. */
 export interface Overview {
@@ -16,6 +16,8 @@ export interface Overview {
   blockedLimit: number;
   minutes: MinuteCounts[];
   circuits: Array<{ endpoint: string; open: boolean }>;
+  /** Endpoints gone or paused now (DESIGN §5a). */
+  endpoints: EndpointState[];
 }
 
 /** The overview's live parts, by element id (the page and its event stream share them). */
@@ -56,12 +58,23 @@ function blockedTable({ blocked, blockedLimit }: Overview): Html {
   </table>${blocked.length >= blockedLimit ? html`<p class="muted">Showing the ${blockedLimit} most attempted.</p>` : ''}`;
 }
 
+/** Gone and paused endpoints, each with its Resume button. */
+function endpointsTable(viewer: Viewer, endpoints: EndpointState[]): Html {
+  return html`<table id="endpoints-table"><tr><th>Hook</th><th>State</th><th></th></tr>
+    ${endpoints.map(({ hook, gone, pausedForMs }) => html`<tr>
+      <td>${hook}</td>
+      <td class="bad">${gone ? `gone since ${formatTime(gone.since)} (${new URL(gone.url).origin} answered 410)` : `paused for ${formatSpan(pausedForMs!)} more (Retry-After)`}</td>
+      <td>${actionForm(viewer, `/endpoints/${hook}/resume`, 'Resume')}</td></tr>`)}
+  </table>`;
+}
+
 /** The overview page. */
 export function overviewPage(viewer: Viewer, overview: Overview): Html {
   const sections = overviewSections(overview);
   const section = (id: string, title: string, note: Html | string = '') =>
     html`<section><h2>${title}</h2>${note}<div id="${id}">${sections[id]}</div></section>`;
   return layout('Overview', viewer, html`
+    ${overview.endpoints.length > 0 ? html`<section><h2>Endpoints not sent to</h2>${endpointsTable(viewer, overview.endpoints)}</section>` : ''}
     ${section('delivery-stats', 'Post- hook deliveries')}
     ${section('blocked', 'Blocked clusters', html`<p class="muted">A cluster's deliveries go out in order: while its queue head keeps failing, every later one waits.</p>`)}
     <p>${retryDeadLink(viewer, new URLSearchParams(), 'Retry all dead…', overview.stats.dead > 0)}</p>
