@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { type CliApp, type ConfigArguments, type OptionSpec, runCli } from '@ccx-hook/cli';
 import { isLoopback } from '@ccx-hook/console';
 import { defaultStoreOptions, openStore } from '@ccx-hook/delivery';
+import { hookNames } from '@ccx-hook/hook-client';
 import { configKeys, configSchema, flagName, type SchemaDefaults, serveDefaults } from './config-schema.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './create-logger.js';
@@ -74,6 +75,14 @@ const app: CliApp = {
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name === 'CCX_HOOK_GRPC_ADDRESS' || name === 'CCX_HOOK_CONFIG'));
     const config = loadConfig({ ...args, env, defaults: serveDefaults });
     return config.grpcAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:');
+  },
+
+  endpoints(args: ConfigArguments) {
+    const config = loadConfig({ ...args, env: process.env, defaults: serveDefaults });
+    return {
+      hooks: hookNames.map((hook) => ({ hook, url: config.hooks[hook].url })),
+      ratePerSecond: config.delivery.ratePerSecond,
+    };
   },
 
   async openStore(args: ConfigArguments) {

@@ -83,7 +83,27 @@ const deliveriesSpecs: CommandSpec[] = [
   },
 ];
 
-/** The commands of the CLI; `configFlags` and `localServerFlags` are the configuration keys `serve` and `local-server` take as flags. */
+/** `endpoints <subcommand>`: what the endpoints said, as every replica honours it (DESIGN §5a). */
+const endpointsSpecs: CommandSpec[] = [
+  {
+    name: 'endpoints list',
+    summary: 'show each hook\'s endpoint: ok, gone (it answered 410) or paused (Retry-After), its rate limit and pending deliveries',
+    arguments: '',
+    minArguments: 0,
+    maxArguments: 0,
+    options: { ...storeOptions, json },
+  },
+  {
+    name: 'endpoints resume',
+    summary: 'send to a gone or paused endpoint again, from every replica',
+    arguments: '<hook>',
+    minArguments: 1,
+    maxArguments: 1,
+    options: storeOptions,
+    notes: 'Example: ccx-hook-service endpoints resume post-add-node',
+  },
+];
+
 /** `keys <subcommand>`: ed25519 signing keys for v1a signatures (DESIGN §3a). */
 const keysSpecs: CommandSpec[] = [
   {
@@ -105,6 +125,7 @@ const keysSpecs: CommandSpec[] = [
   },
 ];
 
+/** The commands of the CLI; `configFlags` and `localServerFlags` are the configuration keys `serve` and `local-server` take as flags. */
 export function commandSpecs(configFlags: Record<string, OptionSpec>, localServerFlags: Record<string, OptionSpec>): CommandSpec[] {
   return [
     {
@@ -147,6 +168,7 @@ export function commandSpecs(configFlags: Record<string, OptionSpec>, localServe
       },
     },
     ...deliveriesSpecs,
+    ...endpointsSpecs,
     ...keysSpecs,
     {
       name: 'test-client',

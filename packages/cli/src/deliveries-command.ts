@@ -1,5 +1,6 @@
 import type { Delivery, DeliveryFilter, DeliveryStatus, DeliveryStore } from '@ccx-hook/delivery';
 import { CommandError, UsageError } from './errors.js';
+import { table, time } from './format-table.js';
 import { parseDuration } from './parse-duration.js';
 
 /** Parsed options of a `deliveries` subcommand. */
@@ -200,11 +201,3 @@ function redactedPayload(delivery: Delivery): unknown {
 }
 
 const deliveries = (count: number) => `${count} ${count === 1 ? 'delivery' : 'deliveries'}`;
-
-const time = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
-}

@@ -4,6 +4,7 @@ import { decodeSigningKey, errorCode, generateSigningKey, type HookName, publicK
 import type { MockHooksOptions } from '@ccx-hook/mock-hooks';
 import { type CommandSpec, commandHelp, commandSpecs, type OptionSpec, programHelp } from './commands.js';
 import { runDeliveries } from './deliveries-command.js';
+import { type ConfiguredEndpoints, runEndpoints } from './endpoints-command.js';
 import { CommandError, UsageError } from './errors.js';
 import { durationFlag, stringValue, type Values } from './flag-values.js';
 import { mockHooksOptions } from './mock-hooks-options.js';
@@ -37,6 +38,8 @@ export interface CliApp {
   serviceAddress(config: ConfigArguments): string;
   /** Opens the configured store (`store.url`) for `deliveries`, and names it (no password); the CLI closes it. */
   openStore(config: ConfigArguments): Promise<{ store: DeliveryStore; name: string }>;
+  /** Each hook's URL and the rate limit in the configuration, for `endpoints list`. */
+  endpoints(config: ConfigArguments): ConfiguredEndpoints;
 }
 
 /** Where the CLI writes. */
@@ -153,6 +156,17 @@ async function run(name: string, values: Values, positionals: string[], app: Cli
       }
       return;
     }
+    case 'endpoints list':
+    case 'endpoints resume': {
+      const configured = app.endpoints(config);
+      const { store, name: storeName } = await app.openStore(config);
+      try {
+        await runEndpoints(name.slice('endpoints '.length), positionals, { json: values.json === true }, { store, name: storeName }, configured, output);
+      } finally {
+        await store.close();
+      }
+      return;
+    }
     case 'keys generate': {
       const { signingKey, publicKey } = generateSigningKey();
       output.stdout(`signing key (hooks.signing_key; keep it secret): ${signingKey}\npublic key (give it to the integrator):          ${publicKey}`);
@@ -174,7 +188,7 @@ async function run(name: string, values: Values, positionals: string[], app: Cli
 }
 
 /** The commands of two words, and their second words for the usage error. */
-const subcommands: Record<string, string> = { deliveries: 'list, show, retry or purge', keys: 'generate or public' };
+const subcommands: Record<string, string> = { deliveries: 'list, show, retry or purge', endpoints: 'list or resume', keys: 'generate or public' };
 
 /** All of stdin, as text (a key is short; a terminal ends it with Ctrl-D). */
 async function readStdin(): Promise<string> {
