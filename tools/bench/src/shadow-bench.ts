@@ -15,7 +15,7 @@ import { call, startServiceProcess } from './service-process.js';
 
 const rounds = 3;
 const warmUpMs = 2_000;
-const windowMs = 3_000;
+const windowMs = 6_000;
 const perSecond = 100;
 const modes = ['enforce', 'shadow'] as const;
 
