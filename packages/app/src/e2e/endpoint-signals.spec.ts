@@ -125,11 +125,19 @@ describe('end to end: an endpoint\'s signals honoured by two replicas on one Pos
     await startReplicas(() => undefined, { CCX_HOOK_DELIVERY_RATE_LIMIT: '50' });
     await enqueue(100, 50);
     await until(() => addNode().length >= 5_000, '5,000 deliveries arrive', 200_000, 500);
-    const times = addNode().map((hook) => hook.receivedAt).sort((a, b) => a - b);
+    // When each attempt was sent (webhook-timestamp, whole seconds, the replica's clock): the
+    // pace the replicas kept, not when this busy test process got round to reading a request.
+    const perSecond = new Map<number, number>();
+    for (const hook of addNode()) {
+      const second = Number(hook.headers['webhook-timestamp']);
+      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    }
+    const seconds = [...perSecond.keys()];
     let most = 0;
-    for (let first = 0, last = 0; first < times.length; first++) {
-      while (last < times.length && times[last]! < times[first]! + 10_000) last++;
-      most = Math.max(most, last - first);
+    for (let first = Math.min(...seconds); first + 10 <= Math.max(...seconds) + 1; first++) {
+      let count = 0;
+      for (let second = first; second < first + 10; second++) count += perSecond.get(second) ?? 0;
+      most = Math.max(most, count);
     }
     expect(most / 10, 'the busiest 10 s, per second').to.be.at.most(55);
     expect(most / 10, 'and the limit is used').to.be.at.least(45);
