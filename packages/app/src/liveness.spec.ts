@@ -18,6 +18,8 @@ describe('Liveness', () => {
     if (!options.stopped) dispatcher.start();
     return dispatcher;
   };
+  /** What Liveness reads of the delivery thread, from a dispatcher on this thread. */
+  const deliveryOf = (dispatcher: Dispatcher) => ({ get lastProgressAt() { return dispatcher.lastProgressAt; }, failure: undefined });
 
   beforeEach(async () => {
     errors = [];
@@ -31,7 +33,7 @@ describe('Liveness', () => {
 
   it('stays alive while the dispatcher polls with nothing due, however long', async () => {
     const dispatcher = dispatcherOn();
-    const liveness = new Liveness({ store, dispatcher, stallTimeoutMs: 100, logger }, 20);
+    const liveness = new Liveness({ store, delivery: deliveryOf(dispatcher), stallTimeoutMs: 100, logger }, 20);
     liveness.start();
     await sleep(300); // three stall timeouts of polling with nothing due: the time is the behaviour
     liveness.stop();
@@ -44,7 +46,7 @@ describe('Liveness', () => {
     // A dispatcher that never runs: deliveries would be due and nothing would take them.
     await store.enqueue({ hook: 'post-add-node', clusterId: 'c1', payload: '{}' });
     const dispatcher = dispatcherOn({ stopped: true });
-    const liveness = new Liveness({ store, dispatcher, stallTimeoutMs: 100, logger }, 20);
+    const liveness = new Liveness({ store, delivery: deliveryOf(dispatcher), stallTimeoutMs: 100, logger }, 20);
     liveness.start();
     await until(() => !liveness.alive, 'liveness fails');
     await sleep(100); // five more checks, still failing: it is said once

@@ -11,7 +11,7 @@ import type { Credentials, ServiceConfig } from './service-config.js';
  */
 export function reloadCredentialsOnSighup(
   config: ServiceConfig,
-  client: HookClient,
+  clients: Pick<HookClient, 'reconfigure'>[],
   serverTls: ServerTls | undefined,
   logger: Logger,
   onReload: (credentials: Credentials) => void,
@@ -31,7 +31,7 @@ export function reloadCredentialsOnSighup(
       // Checked on a client of its own first, so that nothing changes unless everything can.
       new HookClient(hooks);
       if (serverTls && credentials.grpcTls) serverTls.update(credentials.grpcTls);
-      client.reconfigure(hooks);
+      for (const client of clients) client.reconfigure(hooks);
       signing = countOf(credentials);
       onReload(credentials);
       logger.info('credentials reloaded', {

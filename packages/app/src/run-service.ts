@@ -1,9 +1,10 @@
 import { format } from 'node:util';
 import { setLogger } from '@grpc/grpc-js';
 import { AttemptHistory, DecisionLog, type RunningConsole, startConsole } from '@ccx-hook/console';
-import { Dispatcher, EndpointSignals, type NewDelivery, openStore, StoreError } from '@ccx-hook/delivery';
+import { EndpointSignals, type NewDelivery, openStore, StoreError } from '@ccx-hook/delivery';
 import { type AttemptObserver, CircuitBreaker, HookClient, type Logger } from '@ccx-hook/hook-client';
 import { ServerTls, startServer } from '@ccx-hook/server';
+import { DeliveryThread } from './delivery-thread.js';
 import { ConfigError } from './errors.js';
 import type { ServiceConfig } from './service-config.js';
 import { startHttpEndpoints } from './http-endpoints.js';
@@ -21,7 +22,7 @@ import { waitForStopSignal } from './wait-for-stop-signal.js';
  * attempts given the grace period, leases released, store closed. SIGHUP reads the secret
  * and TLS files again. `startFields` join the start line (local-server's target).
  */
-export async function runService(config: ServiceConfig, logger: Logger, startFields: Record<string, string> = {}): Promise<void> {
+export async function runService(config: ServiceConfig, logger: Logger & { isLevelEnabled(level: string): boolean }, startFields: Record<string, string> = {}): Promise<void> {
   const stopSignal = waitForStopSignal();
   const { credentials } = config;
   const serverTls = credentials.grpcTls && startError('grpc.tls', () => new ServerTls(credentials.grpcTls!));
@@ -44,7 +45,7 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
   let signing = credentials.secrets.length + credentials.signingKeys.length;
   const metrics = new ServiceMetrics({
     figures: () => figures.latest,
-    lastProgressAt: () => dispatcher.lastProgressAt,
+    lastProgressAt: () => delivery.lastProgressAt,
     signingCredentials: () => signing,
     breaker,
     endpoints,
@@ -63,32 +64,24 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
       }
     : metrics;
   const client = new HookClient({ ...hookCredentials, userAgent: `ccx-hook-service/${version}`, observer });
-  const postTimeouts = Object.entries(config.hooks).filter(([name]) => name.startsWith('post-')).map(([, hook]) => hook.timeoutMs);
-  const dispatcher = new Dispatcher({
-    store,
-    client,
-    logger,
-    target: (hook) => {
-      const settings = config.hooks[hook as keyof ServiceConfig['hooks']];
-      return settings?.url ? { url: settings.url, timeoutMs: settings.timeoutMs } : undefined;
-    },
-    endpoints: endpointSignals,
-    ratePerSecond: config.delivery.ratePerSecond,
-    schedule: config.delivery.schedule,
-    concurrency: config.delivery.concurrency,
-    // Running attempts extend their leases, so this is how soon a dead replica's work is taken over.
-    leaseMs: Math.max(...postTimeouts) + 5_000,
-    retentionMs: config.delivery.retentionMs,
-  });
+  const delivery = new DeliveryThread({
+    storeUrl: config.storeUrl,
+    storeTimeoutMs: config.storeTimeoutMs,
+    hooks: config.hooks,
+    delivery: config.delivery,
+    credentials: hookCredentials,
+    userAgent: `ccx-hook-service/${version}`,
+    logLevels: (['error', 'warn', 'info', 'debug'] as const).filter((level) => logger.isLevelEnabled(level)),
+  }, logger, observer);
   // Made before the server, started once everything listens; until then the store counts as usable.
   let setServing = (_ready: boolean) => {};
   const readiness = new Readiness(store, logger, (ready) => setServing(ready));
   const guardedStore = {
-    async enqueue(delivery: NewDelivery) {
+    async enqueue(newDelivery: NewDelivery) {
       // While the store fails its checks, a post- call is refused at once instead of waiting out store.timeout.
       if (!readiness.storeUsable) throw new StoreError('the store is unavailable (its readiness check fails)');
-      const id = await store.enqueue(delivery);
-      dispatcher.wake();
+      const id = await store.enqueue(newDelivery);
+      delivery.wake();
       return id;
     },
   };
@@ -117,11 +110,11 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
   const grpcLog = (...args: unknown[]) => logger.warn('grpc-js', { detail: format(...args) });
   setLogger({ error: grpcLog, info: grpcLog, debug: grpcLog });
   endpointSignals.start();
-  dispatcher.start();
-  const liveness = new Liveness({ store, dispatcher, stallTimeoutMs: config.delivery.stallTimeoutMs, logger });
+  delivery.start();
+  const liveness = new Liveness({ store, delivery, stallTimeoutMs: config.delivery.stallTimeoutMs, logger });
   setServing = (ready) => server.setServing(ready);
   const stopEarly = async () => {
-    await Promise.all([server.shutdown(0), dispatcher.stop(0), endpointSignals.stop()]);
+    await Promise.all([server.shutdown(0), delivery.stop(0), endpointSignals.stop()]);
     await store.close();
   };
   let http;
@@ -171,7 +164,7 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
     tls: serverTls ? (serverTls.mutual ? 'mutual' : 'server') : 'off',
     ...startFields,
   });
-  const stopReloading = reloadCredentialsOnSighup(config, client, serverTls, logger, (reloaded) => (signing = reloaded.secrets.length + reloaded.signingKeys.length));
+  const stopReloading = reloadCredentialsOnSighup(config, [client, delivery], serverTls, logger, (reloaded) => (signing = reloaded.secrets.length + reloaded.signingKeys.length));
   if (signing === 0) {
     logger.warn('hooks are unsigned: no hooks.secret or hooks.signing_key is set, so integrators cannot verify that a hook comes from this service');
   }
@@ -183,7 +176,7 @@ export async function runService(config: ServiceConfig, logger: Logger, startFie
   figures.stop();
   stopReloading();
   // One grace period for both: calls in flight and attempts in flight finish side by side.
-  await Promise.all([server.shutdown(config.shutdownGraceMs), dispatcher.stop(config.shutdownGraceMs)]);
+  await Promise.all([server.shutdown(config.shutdownGraceMs), delivery.stop(config.shutdownGraceMs)]);
   await endpointSignals.stop();
   await Promise.all([http.close(), operatorConsole?.close()]);
   await store.close();

@@ -19,7 +19,7 @@ import { seedBacklog } from './seed-backlog.js';
 import { call, type ServiceProcess, startServiceProcess } from './service-process.js';
 
 const rounds = 3;
-// An argument (pre, post or drain) runs that part only: a quicker look after a change.
+// An argument (pre, post, drain or startup) runs that part only: a quicker look after a change.
 const part = process.argv[2];
 const runs = (name: string) => part === undefined || part === name;
 const windowMs = 3_000;
@@ -30,6 +30,8 @@ const warmUpMs = 5_000;
 const drainWindowMs = 10_000;
 /** Row 1's windows per process and round, alternating between the service and the bare server. */
 const passThroughPairs = 4;
+/** Row 7's starts per store and round (the part `startup`), each of the service and of the bare server. */
+const startups = 5;
 /** Load before each of row 1's windows. */
 const primeMs = 500;
 const backlog = { blocked: 0, spread: 100_000, clusters: 1_000 };
@@ -105,6 +107,10 @@ async function preHooks(integrator: Integrator, serviceFirst: boolean) {
       // The bare server's first: after row 5 the service's dispatcher still delivers what it queued.
       await latencies('bare', bare);
       await latencies('service', service);
+      // Row 5's target: how much more the service's p99 rises under post- load than the bare server's, in this round.
+      const rise = (name: string) => samples.get(`pre p99 under post load ${name}`)!.at(-1)! / samples.get(`pre p99 alone ${name}`)!.at(-1)!;
+      record('pre rise ratio', rise('service') / rise('bare'));
+      log(`  row 5: the service's p99 rose ${fixed(rise('service'))}×, the bare server's ${fixed(rise('bare'))}× (${fixed(rise('service') / rise('bare'))})`);
     }),
   );
 }
@@ -164,6 +170,34 @@ async function postEnqueue(integrator: Integrator, stores: [string, () => Promis
   });
 }
 
+/**
+ * Row 7 alone (the part `startup`): with the backlog on disk, `serve` and the bare server
+ * started in turn, `startups` times each, from spawn to the first answered call. The backlog is
+ * seeded once per store: a start that finds it due begins delivering it, so each start after
+ * the first finds a little less (a few thousand of 100,000).
+ */
+async function startup(integrator: Integrator, stores: [string, () => Promise<string> | string][]) {
+  for (const [name, url] of stores) {
+    const storeUrl = await url();
+    await seedBacklog(storeUrl, backlog);
+    for (let start = 0; start < startups; start++) {
+      const service = await startServiceProcess({ CCX_HOOK_HOOKS_URL: integrator.url, CCX_HOOK_STORE_URL: storeUrl });
+      await pre(service.client)();
+      record(`startup ${name}`, performance.now() - service.spawnedAt);
+      await service.stop();
+      await startBare(integrator);
+    }
+  }
+}
+/** Row 7's baseline: the bare server (grpc-js and got only) from spawn to its first answered call. */
+async function startBare(integrator: Integrator) {
+  const spawned = performance.now();
+  const bare = await startBaseline('bare-server.js', [integrator.url, preBody]);
+  await pre(bare.client)();
+  record('startup bare', performance.now() - spawned);
+  await bare.stop();
+}
+
 /** Rows 4, 6 and 7: a 100,000 backlog drained; RSS holding it and draining it; start-up with it on disk. */
 async function drain(integrator: Integrator, stores: [string, () => Promise<string> | string][]) {
   for (const [name, url] of stores) {
@@ -190,12 +224,7 @@ async function drain(integrator: Integrator, stores: [string, () => Promise<stri
     }
   }
   record('rss holding', await holdingRss());
-  // Row 7's baseline: the bare server (grpc-js and got only) from spawn to its first answered call.
-  const spawned = performance.now();
-  const bare = await startBaseline('bare-server.js', [integrator.url, preBody]);
-  await pre(bare.client)();
-  record('startup bare', performance.now() - spawned);
-  await bare.stop();
+  await startBare(integrator);
   // The baseline: the same POSTs from a process of their own, as many at a time as the dispatcher's default.
   const raw = await runRawSender(`${integrator.url}/post-add-node`, 16, drainWindowMs);
   record('drain raw got', raw.rate);
@@ -268,6 +297,10 @@ try {
       log(`round ${round} of ${rounds}: drain`);
       await drain(integrator, stores);
     }
+    if (part === 'startup') {
+      log(`round ${round} of ${rounds}: start-up`);
+      await startup(integrator, stores);
+    }
   }
 } finally {
   await integrator.close();
@@ -287,10 +320,10 @@ const rows: string[][] = [
   ['2', 'pre- hook p50 / p99 at 200/s', `${ms(med('pre p50 200 service'))} / ${ms(med('pre p99 200 service'))}`, `${ms(med('pre p50 200 bare'))} / ${ms(med('pre p99 200 bare'))}`, `p50 ${signedMs(med('pre p50 200 service') - med('pre p50 200 bare'))}`, 'p50 + ≤ 0.3 ms'],
   ] : []),
   ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`post rate ${name}`)).map((name) => [
-    '3', `durable post- calls/s, 64 in flight, delivering, ${name}`, `${fixed(med(`post rate ${name}`), 0)} (${fixed(med(`post delivered ${name}`), 0)} delivered/s)`, `trivial grpc-js unary: ${fixed(med('post rate bare'), 0)}`, ratio(`post rate ${name}`, 'post rate bare'), '≥ 0.7',
+    '3', `durable post- calls/s, 64 in flight, delivering, ${name}`, `${fixed(med(`post rate ${name}`), 0)} (${fixed(med(`post delivered ${name}`), 0)} delivered/s)`, `trivial grpc-js unary: ${fixed(med('post rate bare'), 0)}`, ratio(`post rate ${name}`, 'post rate bare'), '≥ 0.6',
   ]),
   ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`post rate ${name} idle`)).map((name) => [
-    '3', `durable post- calls/s, 64 in flight, nothing delivered (integrator down), ${name}`, `${fixed(med(`post rate ${name} idle`), 0)} (${fixed(med(`post delivered ${name} idle`), 0)} delivered/s)`, `trivial grpc-js unary: ${fixed(med('post rate bare'), 0)}`, ratio(`post rate ${name} idle`, 'post rate bare'), '—',
+    '3', `durable post- calls/s, 64 in flight, nothing delivered (integrator down), ${name}`, `${fixed(med(`post rate ${name} idle`), 0)} (${fixed(med(`post delivered ${name} idle`), 0)} delivered/s)`, `trivial grpc-js unary: ${fixed(med('post rate bare'), 0)}`, ratio(`post rate ${name} idle`, 'post rate bare'), '≥ 0.8',
   ]),
   ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`post cpu ${name} idle`)).map((name) => [
     '3', `CPU time of the process per durable post- call, nothing delivered, ${name}`, `${fixed(med(`post cpu ${name} idle`), 0)} µs`, `trivial grpc-js unary: ${fixed(med('post cpu bare'), 0)} µs`, ratio(`post cpu ${name} idle`, 'post cpu bare'), '—',
@@ -311,8 +344,9 @@ const rows: string[][] = [
     ]
     : []),
   ...(samples.has('pre p99 alone service') ? [
-    ['5', 'pre- hook p99 at 100/s while post- hooks run at full rate (64 in flight)', ms(med('pre p99 under post load service')), `alone: ${ms(med('pre p99 alone service'))}`, ratio('pre p99 under post load service', 'pre p99 alone service'), '≤ 2'],
+    ['5', 'pre- hook p99 at 100/s while post- hooks run at full rate (64 in flight)', ms(med('pre p99 under post load service')), `alone: ${ms(med('pre p99 alone service'))}`, ratio('pre p99 under post load service', 'pre p99 alone service'), '—'],
     ['5', 'the same through the bare grpc-js + got server (post- calls answered at once)', ms(med('pre p99 under post load bare')), `alone: ${ms(med('pre p99 alone bare'))}`, ratio('pre p99 under post load bare', 'pre p99 alone bare'), '—'],
+    ['5', 'the service\'s rise against the bare server\'s, median of the rounds\' ratios', '—', '—', fixed(med('pre rise ratio')), '≤ 1.25'],
   ] : []),
   ...(samples.has('rss holding') ? [['6', 'peak RSS holding 100,000 pending (SQLite)', `${fixed(med('rss holding'), 0)} MB`, '—', '—', '≤ 150 MB']] : []),
   ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`rss draining ${name}`)).map((name) => ['6', `peak RSS draining 100,000, ${name}`, `${fixed(med(`rss draining ${name}`), 0)} MB`, `raw got POSTs' own process: ${fixed(med('rss raw got'), 0)} MB`, ratio(`rss draining ${name}`, 'rss raw got'), '≤ 150 MB']),
@@ -320,7 +354,7 @@ const rows: string[][] = [
     ['6', `peak RSS holding 100,000 pending (SQLite), in a ${cgroup!.limitMb} MiB memory cgroup`, `${fixed(med('rss holding cgroup'), 0)} MB`, '—', '—', '≤ 150 MB'],
     ['6', `peak RSS draining 100,000, SQLite, both in a ${cgroup!.limitMb} MiB memory cgroup`, `${fixed(med('rss draining SQLite cgroup'), 0)} MB`, `raw got POSTs' own process: ${fixed(med('rss raw got cgroup'), 0)} MB`, ratio('rss draining SQLite cgroup', 'rss raw got cgroup'), '≤ 150 MB'],
   ] : []),
-  ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`startup ${name}`)).map((name) => ['7', `start-up to the first answered call, 100,000 pending, ${name}`, `${fixed(med(`startup ${name}`) / 1000)} s`, `bare grpc-js + got: ${fixed(med('startup bare') / 1000)} s`, ratio(`startup ${name}`, 'startup bare'), '≤ 0.5 s']),
+  ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`startup ${name}`)).map((name) => ['7', `start-up to the first answered call, 100,000 pending, ${name}`, `${fixed(med(`startup ${name}`) / 1000)} s`, `bare grpc-js + got: ${fixed(med('startup bare') / 1000)} s`, ratio(`startup ${name}`, 'startup bare'), '≤ 0.4 s or ≤ 1.2×']),
 ];
 process.stdout.write(
   `\nService benchmark, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ` +
