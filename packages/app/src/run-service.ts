@@ -1,7 +1,7 @@
 import { format } from 'node:util';
 import { setLogger } from '@grpc/grpc-js';
 import { AttemptHistory, DecisionLog, type RunningConsole, startConsole } from '@ccx-hook/console';
-import { EndpointSignals, type NewDelivery, openStore, StoreError } from '@ccx-hook/delivery';
+import { type DeliveryStore, EndpointSignals, type NewDelivery, openStore, StoreError } from '@ccx-hook/delivery';
 import { type AttemptObserver, CircuitBreaker, HookClient, type Logger } from '@ccx-hook/hook-client';
 import { ServerTls, startServer } from '@ccx-hook/server';
 import { DeliveryThread } from './delivery-thread.js';
@@ -33,14 +33,25 @@ export async function runService(config: ServiceConfig, logger: Logger & { isLev
   // callback reports (the start error says it once); after that, they belong in the log.
   const quiet = () => {};
   setLogger({ error: quiet, info: quiet, debug: quiet });
-  const store = await openStore(config.storeUrl, { timeoutMs: config.storeTimeoutMs, logger }).catch((error: Error) => {
+  // The store opens while the gRPC server starts (docs/BENCHMARKS.md, row 7): what the server's
+  // parts take of it waits for the open at its first use.
+  const opening = openStore(config.storeUrl, { timeoutMs: config.storeTimeoutMs, logger }).catch((error: Error) => {
     throw new Error(`cannot open the store (store.url): ${error.message}`);
   });
+  // Its failure is reported once the server started (or failed to).
+  opening.catch(() => {});
+  const opened = <T>(use: (store: DeliveryStore) => Promise<T>) => opening.then(use);
   const breaker = new CircuitBreaker(config.breaker);
   const endpoints = [...new Set(Object.values(config.hooks).flatMap((hook) => (hook.url ? [new URL(hook.url).origin] : [])))];
-  const figures = new StoreFigures(store, logger);
+  const figures = new StoreFigures({ stats: (limit) => opened((store) => store.stats(limit)) }, logger);
   const urlOf = (hook: string) => config.hooks[hook as keyof ServiceConfig['hooks']]?.url;
-  const endpointSignals = new EndpointSignals({ store, logger, url: urlOf });
+  const signalsStore = {
+    endpoints: () => opened((store) => store.endpoints()),
+    markGone: (hook: string, url: string) => opened((store) => store.markGone(hook, url)),
+    pause: (hook: string, delayMs: number) => opened((store) => store.pause(hook, delayMs)),
+    resume: (hook: string) => opened((store) => store.resume(hook)),
+  };
+  const endpointSignals = new EndpointSignals({ store: signalsStore, logger, url: urlOf });
   const enabled = Object.entries(config.hooks).filter(([, hook]) => hook.url).map(([name]) => name);
   let signing = credentials.secrets.length + credentials.signingKeys.length;
   const metrics = new ServiceMetrics({
@@ -75,12 +86,12 @@ export async function runService(config: ServiceConfig, logger: Logger & { isLev
   }, logger, observer);
   // Made before the server, started once everything listens; until then the store counts as usable.
   let setServing = (_ready: boolean) => {};
-  const readiness = new Readiness(store, logger, (ready) => setServing(ready));
+  const readiness = new Readiness({ check: () => opened((store) => store.check()) }, logger, (ready) => setServing(ready));
   const guardedStore = {
     async enqueue(newDelivery: NewDelivery) {
       // While the store fails its checks, a post- call is refused at once instead of waiting out store.timeout.
       if (!readiness.storeUsable) throw new StoreError('the store is unavailable (its readiness check fails)');
-      const id = await store.enqueue(newDelivery);
+      const id = await opened((store) => store.enqueue(newDelivery));
       delivery.wake();
       return id;
     },
@@ -102,15 +113,21 @@ export async function runService(config: ServiceConfig, logger: Logger & { isLev
       tls: serverTls,
     });
   } catch (error) {
-    await store.close();
+    await opening.then((store) => store.close(), () => {});
     // grpc-js wraps the socket's error ("No address added out of total 1 resolved errors: [listen EADDRINUSE …]").
     const { message } = error as Error;
     throw new Error(`cannot listen on ${config.grpcAddress} (grpc.address): ${/\[(.+)\]$/.exec(message)?.[1] ?? message}`);
   }
+  let store: DeliveryStore;
+  try {
+    store = await opening;
+  } catch (error) {
+    await server.shutdown(0);
+    throw error;
+  }
   const grpcLog = (...args: unknown[]) => logger.warn('grpc-js', { detail: format(...args) });
   setLogger({ error: grpcLog, info: grpcLog, debug: grpcLog });
   endpointSignals.start();
-  delivery.start();
   const liveness = new Liveness({ store, delivery, stallTimeoutMs: config.delivery.stallTimeoutMs, logger });
   setServing = (ready) => server.setServing(ready);
   const stopEarly = async () => {
@@ -164,6 +181,8 @@ export async function runService(config: ServiceConfig, logger: Logger & { isLev
     tls: serverTls ? (serverTls.mutual ? 'mutual' : 'server') : 'off',
     ...startFields,
   });
+  // After the start line: calls are answered while the delivery thread loads (DESIGN §5c).
+  delivery.start();
   const stopReloading = reloadCredentialsOnSighup(config, [client, delivery], serverTls, logger, (reloaded) => (signing = reloaded.secrets.length + reloaded.signingKeys.length));
   if (signing === 0) {
     logger.warn('hooks are unsigned: no hooks.secret or hooks.signing_key is set, so integrators cannot verify that a hook comes from this service');

@@ -1,4 +1,5 @@
-import { type Logger, silentLogger } from '@ccx-hook/hook-client';
+// Types only: the SQLite worker thread loads this file, and must not load the HTTP client with it.
+import type { Logger } from '@ccx-hook/hook-client';
 
 /** Where a delivery is in its life. */
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
@@ -161,12 +162,6 @@ export interface StoreOptions {
    */
   timeoutMs: number;
 }
-
-/** `store.timeout`'s default, and a store that reports nothing (operator commands, tests). */
-export const defaultStoreOptions: StoreOptions = {
-  timeoutMs: 5_000,
-  logger: silentLogger,
-};
 
 /** What an operator's retry did to each id. */
 export type RetryResult = 'queued' | 'due-now' | 'not-found' | 'unchanged';

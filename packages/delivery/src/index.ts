@@ -21,7 +21,8 @@ export type {
   StoreOptions,
   StoreStats,
 } from './delivery-store.js';
-export { defaultStoreOptions, waitingCountLimit } from './delivery-store.js';
+export { waitingCountLimit } from './delivery-store.js';
+export { defaultStoreOptions } from './default-store-options.js';
 export { Dispatcher, type DispatcherOptions, type DeliveryTarget } from './dispatcher.js';
 export { EndpointSignals, type EndpointSignalsOptions } from './endpoint-signals.js';
 export { StoreError, StoreUrlError } from './errors.js';

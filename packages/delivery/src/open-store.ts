@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type DeliveryStore, defaultStoreOptions, type StoreOptions } from './delivery-store.js';
+import { defaultStoreOptions } from './default-store-options.js';
+import type { DeliveryStore, StoreOptions } from './delivery-store.js';
 import { StoreError, StoreUrlError } from './errors.js';
 import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';

@@ -21,7 +21,8 @@ import type {
   StoreOptions,
   StoreStats,
 } from './delivery-store.js';
-import { defaultStoreOptions, waitingCountLimit } from './delivery-store.js';
+import { defaultStoreOptions } from './default-store-options.js';
+import { waitingCountLimit } from './delivery-store.js';
 import { slotsAhead, slotStart } from './rate-slots.js';
 import { StoreError } from './errors.js';
 import { attemptLimits, deliveryLimits, GroupCommit } from './group-commit.js';

@@ -20,7 +20,7 @@ import type {
   StoreOptions,
   StoreStats,
 } from './delivery-store.js';
-import { defaultStoreOptions } from './delivery-store.js';
+import { defaultStoreOptions } from './default-store-options.js';
 import { newWebhookId } from '@ccx-hook/hook-client';
 import { StoreError } from './errors.js';
 import { attemptLimits, deliveryLimits, GroupCommit } from './group-commit.js';

@@ -55,6 +55,12 @@ describe('end to end: commands, configuration and errors', function () {
     });
   }
 
+  it('exits 1 naming store.url when the store cannot be opened, though the gRPC server started beside it', async () => {
+    const result = await runCli(['serve'], { ...serveEnv(), CCX_HOOK_STORE_URL: `sqlite:${join(dir, 'missing', 'd.db')}` });
+    expect(result.code).to.equal(1);
+    expectOneLine(result, 'cannot open the store (store.url)', 'missing');
+  });
+
   it('names an unknown CCX_HOOK_ variable instead of ignoring it', async () => {
     const result = await runCli(['serve'], { ...serveEnv(), CCX_HOOK_HOOKS_ULR: 'http://x' });
     expect(result.code).to.equal(1);
