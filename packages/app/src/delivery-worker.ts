@@ -1,5 +1,7 @@
 // The delivery thread's entry (DeliveryThread starts it): the dispatcher, its HTTP client and a
 // store connection of their own, reporting to the main thread once per turn of this thread's loop.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type DeliveryStore, Dispatcher, EndpointSignals, openStore } from '@ccx-hook/delivery';
 import { HookClient, type Logger } from '@ccx-hook/hook-client';
@@ -97,6 +99,21 @@ async function start() {
   return { store, endpoints, client, dispatcher: running };
 }
 
+/**
+ * Deliveries yield the CPU to decisions: on Linux a thread has a nice value of its own, and this
+ * one (with the SQLite worker it starts, which inherits it) takes `niceness`. Elsewhere it
+ * keeps the process's priority.
+ */
+function yieldToDecisions(): void {
+  try {
+    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), niceness);
+  } catch {
+    // Not Linux: no per-thread priority.
+  }
+}
+const niceness = 10;
+
+yieldToDecisions();
 const progress = setInterval(() => pending(), progressEveryMs);
 /** The latest credentials: those handed over while the store was being opened, too. */
 let credentials = settings.credentials;
