@@ -3,6 +3,8 @@ import type { Logger } from '@ccx-hook/hook-client';
 
 /** Each state is counted up to this many (a bounded read, however large the store). */
 export const figuresCountLimit = 100_000;
+/** The first read after start, in ms. */
+const firstReadMs = 1_000;
 
 /**
  * The store's figures for `/metrics` (DESIGN §5b): read in the background every `intervalMs`,
@@ -13,6 +15,7 @@ export class StoreFigures {
   private current: StoreStats | undefined;
   private reading = false;
   private failing = false;
+  private first: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -26,14 +29,18 @@ export class StoreFigures {
     return this.current;
   }
 
-  /** Reads now, then every `intervalMs`. */
+  /**
+   * Reads `firstReadMs` from now, then every `intervalMs`: counting a large backlog is not
+   * among the work before a starting service answers its first calls (DESIGN §5c).
+   */
   start(): void {
-    void this.read();
+    this.first = setTimeout(() => void this.read(), firstReadMs);
     this.timer = setInterval(() => void this.read(), this.intervalMs);
   }
 
   /** Stops reading. */
   stop(): void {
+    clearTimeout(this.first);
     clearInterval(this.timer);
   }
 
