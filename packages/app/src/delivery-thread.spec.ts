@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -117,6 +117,18 @@ describe('DeliveryThread', () => {
     await until(() => receiver.received.length === 1, 'the delivery', 5_000);
     expect(lines.filter((line) => line.startsWith('error the delivery thread cannot open the store'))).to.have.length(1);
     expect(thread.failure).to.equal(undefined);
+  });
+
+  it('runs at a lower priority than the thread that answers calls (Linux: nice 10)', async () => {
+    // The nice value of each of this process's threads, the main one first.
+    const nices = () => readdirSync('/proc/self/task').map((task) => Number(readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+    const mainThread = Number(readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ')[16]);
+    expect(mainThread).to.equal(0);
+    await start(() => undefined);
+    await enqueue(1);
+    await until(() => receiver.received.length === 1, 'the delivery');
+    // The delivery thread, and the SQLite worker it started.
+    expect(nices().filter((nice) => nice === 10)).to.have.length(2);
   });
 
   it('fails liveness, saying why, once its thread stops unasked', async () => {

@@ -101,8 +101,9 @@ async function start() {
 
 /**
  * Deliveries yield the CPU to decisions: on Linux a thread has a nice value of its own, and this
- * one (with the SQLite worker it starts, which inherits it) takes `niceness`. Elsewhere it
- * keeps the process's priority.
+ * one (with the SQLite worker it starts, which inherits it) takes `niceness`. libuv's thread
+ * pool, which the main thread started while it loaded its modules, keeps the process's. Elsewhere
+ * the thread keeps the process's priority.
  */
 function yieldToDecisions(): void {
   try {
