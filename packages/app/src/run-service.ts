@@ -17,8 +17,8 @@ import { version } from './version.js';
 import { waitForStopSignal } from './wait-for-stop-signal.js';
 
 /**
- * Runs the service until SIGTERM or SIGINT: opens the store, starts the dispatcher and the
- * gRPC server, then shuts down gracefully — new calls refused, in-flight calls answered,
+ * Runs the service until SIGTERM or SIGINT: opens the store beside starting the gRPC server,
+ * then starts the delivery thread (DESIGN §5c), then shuts down gracefully — new calls refused, in-flight calls answered,
  * attempts given the grace period, leases released, store closed. SIGHUP reads the secret
  * and TLS files again. `startFields` join the start line (local-server's target).
  */
