@@ -13,7 +13,8 @@ import { temporaryStore } from './testing/temporary-store.js';
 // Loaded proto services are untyped.
 type Loaded = Record<string, any>;
 
-const reflectionProto = createRequire(import.meta.url).resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
+const reflectionProtoOf = (version: string) => createRequire(import.meta.url).resolve(`@grpc/reflection/build/proto/grpc/reflection/${version}/reflection.proto`);
+const reflectionProto = reflectionProtoOf('v1');
 
 describe('health and reflection', () => {
   let server: RunningServer;
@@ -54,21 +55,23 @@ describe('health and reflection', () => {
     client.close();
   });
 
-  it('lists the HookService through server reflection', async () => {
-    const reflection = (loadPackageDefinition(loadSync(reflectionProto)) as Loaded).grpc.reflection.v1.ServerReflection;
-    const client = new reflection(address, credentials.createInsecure());
-    const call = client.serverReflectionInfo();
-    const services = await new Promise<string[]>((resolve, reject) => {
-      call.on('data', (response: { listServicesResponse: { service: Array<{ name: string }> } }) =>
-        resolve(response.listServicesResponse.service.map((service) => service.name)),
-      );
-      call.on('error', reject);
-      call.write({ listServices: '' });
+  for (const version of ['v1', 'v1alpha']) {
+    it(`lists the HookService through server reflection ${version}`, async () => {
+      const reflection = (loadPackageDefinition(loadSync(reflectionProtoOf(version))) as Loaded).grpc.reflection[version].ServerReflection;
+      const client = new reflection(address, credentials.createInsecure());
+      const call = client.serverReflectionInfo();
+      const services = await new Promise<string[]>((resolve, reject) => {
+        call.on('data', (response: { listServicesResponse: { service: Array<{ name: string }> } }) =>
+          resolve(response.listServicesResponse.service.map((service) => service.name)),
+        );
+        call.on('error', reject);
+        call.write({ listServices: '' });
+      });
+      call.end();
+      client.close();
+      expect(services).to.include.members(['ccx.hook.v1.HookService', 'grpc.health.v1.Health']);
     });
-    call.end();
-    client.close();
-    expect(services).to.include.members(['ccx.hook.v1.HookService', 'grpc.health.v1.Health']);
-  });
+  }
 
   it('describes the .proto as written, so that a client built from reflection alone sends {"cluster_id": …}', async () => {
     const reflection = (loadPackageDefinition(loadSync(reflectionProto)) as Loaded).grpc.reflection.v1.ServerReflection;

@@ -1,11 +1,11 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { CircuitBreaker, HookClient, Logger } from '@ccx-hook/hook-client';
 import type { CallObserver } from './call-observer.js';
 import type { DecisionObserver } from './decision-observer.js';
 import { HookService, type HookServiceOptions } from './hook-service.js';
 import type { EndpointGate } from './endpoint-gate.js';
+import { addLazyReflection } from './lazy-reflection.js';
 import { PreHookCaller } from './pre-hook-caller.js';
 import { protoDefinitions } from './proto-definitions.js';
 import type { HooksSettings, PreHookPolicy } from './hook-settings.js';
@@ -111,7 +111,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   hookService.addToServer(server);
   const health = new HealthImplementation({ '': 'SERVING', [serviceName]: 'SERVING' });
   health.addToServer(server);
-  new ReflectionService(protoDefinitions()).addToServer(server);
+  addLazyReflection(server, protoDefinitions);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(options.address, options.tls ?? ServerCredentials.createInsecure(), (error, boundPort) =>
