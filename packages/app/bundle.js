@@ -3,15 +3,16 @@
 // of the 600 modules it replaces, each resolved, read and compiled on its own (docs/BENCHMARKS.md,
 // row 7). Run by `npm run build`, after tsc. What the bundle still loads from node_modules at run
 // time is a dependency of this package: better-sqlite3 (a native binding), the files our
-// packages export (the .proto, the console's assets, the SQLite worker) and the .proto files
-// of the gRPC packages below.
+// packages export (the .proto files, the descriptor set, the console's assets, the SQLite
+// worker), @grpc/reflection and @grpc/proto-loader (loaded at the first reflection call, not
+// bundled: packages/server/src/lazy-reflection.ts) and the .proto files of grpc-js below.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-// These read .proto files from their own folder (`__dirname`) at run time, which in the bundle
-// would be dist/: each of their files gets its folder back, resolved through its package.
-const readsOwnFolder = /\/node_modules\/((?:@grpc\/grpc-js|@grpc\/reflection|grpc-health-check)\/.+\.js)$/;
+// grpc-js reads .proto files from its own folder (`__dirname`) at run time (channelz), which in
+// the bundle would be dist/: each of its files gets its folder back, resolved through its package.
+const readsOwnFolder = /\/node_modules\/(@grpc\/grpc-js\/.+\.js)$/;
 
 /** @type {import('esbuild').Plugin} */
 const ownFolder = {

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { expect } from 'chai';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { healthProtoPath } from '@ccx-hook/proto';
 import protobuf from 'protobufjs';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { CircuitBreaker, HookClient, hookNames, silentLogger } from '@ccx-hook/hook-client';

@@ -1,13 +1,13 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
+import { ServingStatus } from '@ccx-hook/proto';
 import type { CircuitBreaker, HookClient, Logger } from '@ccx-hook/hook-client';
 import type { CallObserver } from './call-observer.js';
 import type { DecisionObserver } from './decision-observer.js';
 import { HookService, type HookServiceOptions } from './hook-service.js';
 import type { EndpointGate } from './endpoint-gate.js';
 import { addLazyReflection } from './lazy-reflection.js';
+import { Health } from './health.js';
 import { PreHookCaller } from './pre-hook-caller.js';
-import { protoDefinitions } from './proto-definitions.js';
 import type { HooksSettings, PreHookPolicy } from './hook-settings.js';
 import type { ServerTls } from './server-tls.js';
 
@@ -109,9 +109,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { hooks, store, logger, observer } = options;
   const hookService = new HookService({ hooks, preHooks, store, logger, observer });
   hookService.addToServer(server);
-  const health = new HealthImplementation({ '': 'SERVING', [serviceName]: 'SERVING' });
+  const health = new Health({ '': ServingStatus.SERVING, [serviceName]: ServingStatus.SERVING });
   health.addToServer(server);
-  addLazyReflection(server, protoDefinitions);
+  addLazyReflection(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(options.address, options.tls ?? ServerCredentials.createInsecure(), (error, boundPort) =>
@@ -121,7 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   let stopping = false;
   const setStatus = (serving: boolean) => {
-    for (const name of ['', serviceName]) health.setStatus(name, serving ? 'SERVING' : 'NOT_SERVING');
+    for (const name of ['', serviceName]) health.setStatus(name, serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
   };
   return {
     port,

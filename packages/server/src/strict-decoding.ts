@@ -1,17 +1,11 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { errorCode } from '@ccx-hook/hook-client';
 import { InvalidRequestError } from '@ccx-hook/mapping';
-import { protoDefinitions } from './proto-definitions.js';
+import { descriptorSet } from '@ccx-hook/proto';
 
 /** What a request decodes to when its bytes are not a valid message: the handler answers INVALID_ARGUMENT. */
 export class UndecodableRequest {
   constructor(readonly error: InvalidRequestError) {}
-}
-
-interface DescribedField {
-  name: string;
-  number: number;
-  type: string;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -23,18 +17,21 @@ const notProtobuf = () => new InvalidRequestError('request', 'the request is not
  * `UndecodableRequest` naming the field where one is known (DESIGN §6).
  */
 export function withStrictDecoding<S extends ServiceDefinition>(service: S, serviceName: string): S {
-  const described = protoDefinitions()[serviceName] as unknown as Record<
-    string,
-    { path: string; requestType: { type: { field: DescribedField[] } } }
-  >;
   const stringFields = new Map<string, Map<number, string>>();
-  for (const method of Object.values(described)) {
-    const strings = method.requestType.type.field.filter((field) => field.type === 'TYPE_STRING');
-    stringFields.set(method.path, new Map(strings.map((field) => [field.number, field.name])));
+  for (const file of descriptorSet().file) {
+    const types = new Map((file.messageType ?? []).map((type) => [`.${file.package}.${type.name}`, type]));
+    for (const described of file.service ?? []) {
+      if (`${file.package}.${described.name}` !== serviceName) continue;
+      for (const method of described.method) {
+        const strings = (types.get(method.inputType)?.field ?? []).filter((field) => field.type === 'TYPE_STRING');
+        stringFields.set(`/${serviceName}/${method.name}`, new Map(strings.map((field) => [field.number, field.name])));
+      }
+    }
   }
   const strict = Object.fromEntries(
     Object.entries(service).map(([name, method]) => {
-      const names = stringFields.get(method.path) ?? new Map<number, string>();
+      const names = stringFields.get(method.path);
+      if (!names) throw new Error(`the descriptor set does not describe ${method.path}`);
       const requestDeserialize = (bytes: Buffer) => {
         try {
           checkStrings(bytes, names);

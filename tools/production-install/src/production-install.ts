@@ -4,8 +4,8 @@
  * installs the tarballs with production dependencies only; no registry access to our own
  * packages is needed), then from that folder
  * runs `mock-hooks --port 0` and `serve`, probes `/readyz`, calls a pre- and a post- hook with
- * `test-client`, sends a hook with `@ccx-hook/hook-client` imported from the folder, and stops
- * both processes with SIGTERM. Exits 1 at the first step that fails.
+ * `test-client`, sends a hook with `@ccx-hook/hook-client` imported from the folder, lists the
+ * services through server reflection, and stops both processes with SIGTERM. Exits 1 at the first step that fails.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -123,6 +123,20 @@ async function check(): Promise<void> {
     const sender = new Running(spawn(process.execPath, ['send-one.mjs'], { cwd: folder, env: env({ SECRET: secret, URL: url }), stdio: ['ignore', 'pipe', 'pipe'] }));
     await sender.waitFor(/^status 200$/);
     await mock.waitFor(/^post-delete-cluster -> 200 .* signed$/);
+  });
+  await step('server reflection lists the services (@grpc/reflection loaded from the folder at the first call)', async () => {
+    const script = `import { createRequire } from 'node:module';
+      import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
+      import { loadSync } from '@grpc/proto-loader';
+      const proto = createRequire(import.meta.url).resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
+      const { ServerReflection } = loadPackageDefinition(loadSync(proto)).grpc.reflection.v1;
+      const call = new ServerReflection(process.env.ADDRESS, credentials.createInsecure()).serverReflectionInfo();
+      call.on('data', (reply) => { console.log('services', reply.listServicesResponse.service.map((service) => service.name).sort().join(' ')); process.exit(0); });
+      call.on('error', (error) => { console.log('error', error.message); process.exit(1); });
+      call.write({ listServices: '' });`;
+    writeFileSync(join(folder, 'list-services.mjs'), script);
+    const lister = new Running(spawn(process.execPath, ['list-services.mjs'], { cwd: folder, env: env({ ADDRESS: `127.0.0.1:${listening.port}` }), stdio: ['ignore', 'pipe', 'pipe'] }));
+    await lister.waitFor(/^services .*ccx\.hook\.v1\.HookService grpc\.health\.v1\.Health/);
   });
   await step('SIGTERM stops both with exit status 0', async () => {
     service.child.kill('SIGTERM');
