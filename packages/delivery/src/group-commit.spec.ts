@@ -26,22 +26,6 @@ describe('GroupCommit', () => {
     expect(groups).to.deep.equal([[1, 2, 3], [4, 5]]);
   });
 
-  it('with halves, commits half of what waits at a time (rounded up), in order', async () => {
-    const groups: number[][] = [];
-    let release: () => void = () => undefined;
-    const commits = new GroupCommit<number, number>(async (items) => {
-      groups.push(items);
-      if (groups.length === 1) await new Promise<void>((resolve) => (release = resolve));
-      return items;
-    }, roomy, { halves: true });
-    const first = [1, 2, 3].map((n) => commits.add(n));
-    await new Promise((resolve) => setImmediate(resolve));
-    const second = [4, 5].map((n) => commits.add(n));
-    release();
-    expect(await Promise.all([...first, ...second])).to.deep.equal([1, 2, 3, 4, 5]);
-    expect(groups).to.deep.equal([[1, 2], [3, 4], [5]]);
-  });
-
   it('rejects every item of a failed group with StoreError, and commits the next group', async () => {
     let calls = 0;
     const commits = new GroupCommit<number, number>(async (items) => {

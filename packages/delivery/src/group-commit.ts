@@ -23,23 +23,10 @@ export interface GroupCommitLimits<T> {
   sizeOf: (item: T) => number;
 }
 
-/** How a `GroupCommit` names its items and sizes its groups. */
-export interface GroupCommitOptions {
-  /** Names an item in the `StoreError` of a failed group ("cannot store <what>"). Default: delivery. */
-  what?: string;
-  /**
-   * Each commit takes half of what waits (rounded up) instead of all of it, so that answers go
-   * out in waves: callers answered by one commit send their next items while the next commit
-   * runs, instead of every caller waiting on one commit in lock step. For a store whose commit
-   * costs the event loop little (docs/BENCHMARKS.md, row 3). Default: false.
-   */
-  halves?: boolean;
-}
-
 /**
  * Commits items in groups: the first item starts a commit at the next turn of the event loop;
- * items that arrive while a commit runs wait for the next. So an idle store answers at once
- * and a busy one makes fewer, larger commits. No item resolves before its group's commit.
+ * items that arrive while a commit runs form the next group. So an idle store answers at
+ * once and a busy one makes fewer, larger commits. No item resolves before its group's commit.
  */
 export class GroupCommit<T, R> {
   private gathering: Waiter<T, R>[] = [];
@@ -47,18 +34,15 @@ export class GroupCommit<T, R> {
   private waitingItems = 0;
   private waitingBytes = 0;
 
-  private readonly what: string;
-  private readonly halves: boolean;
-
-  /** `commit` must resolve with one result per item, in order, or reject for the whole group. */
+  /**
+   * `commit` must resolve with one result per item, in order, or reject for the whole group;
+   * `what` names an item in the `StoreError` of a failed group ("cannot store <what>").
+   */
   constructor(
     private readonly commit: (items: T[]) => Promise<R[]>,
     private readonly limits: GroupCommitLimits<T>,
-    { what = 'delivery', halves = false }: GroupCommitOptions = {},
-  ) {
-    this.what = what;
-    this.halves = halves;
-  }
+    private readonly what = 'delivery',
+  ) {}
 
   /** Resolves with the item's result once its group is committed. */
   add(item: T): Promise<R> {
@@ -99,7 +83,8 @@ export class GroupCommit<T, R> {
 
   private async commitGroups(): Promise<void> {
     while (this.gathering.length > 0) {
-      const group = this.gathering.splice(0, this.halves ? Math.ceil(this.gathering.length / 2) : this.gathering.length);
+      const group = this.gathering;
+      this.gathering = [];
       try {
         const results = await this.commit(group.map((waiter) => waiter.item));
         group.forEach((waiter, index) => waiter.resolve(results[index]!));

@@ -169,7 +169,7 @@ export class PostgresStore implements DeliveryStore {
     private readonly timeoutMs: number,
   ) {
     this.groups = new GroupCommit((group) => this.insert(group), deliveryLimits(timeoutMs));
-    this.records = new GroupCommit((group) => this.recordGroup(group), attemptLimits(timeoutMs), { what: 'attempt' });
+    this.records = new GroupCommit((group) => this.recordGroup(group), attemptLimits(timeoutMs), 'attempt');
   }
 
   /**

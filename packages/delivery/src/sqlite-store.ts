@@ -59,8 +59,8 @@ export class SqliteStore implements DeliveryStore {
     private readonly file: OpenedFile,
     private readonly options: StoreOptions,
   ) {
-    this.groups = new GroupCommit((group) => this.call('enqueue', group), deliveryLimits(options.timeoutMs), { halves: true });
-    this.records = new GroupCommit((group) => this.call('recordAttempts', group), attemptLimits(options.timeoutMs), { what: 'attempt' });
+    this.groups = new GroupCommit((group) => this.call('enqueue', group), deliveryLimits(options.timeoutMs));
+    this.records = new GroupCommit((group) => this.call('recordAttempts', group), attemptLimits(options.timeoutMs), 'attempt');
     this.watch(worker);
   }
 
