@@ -62,17 +62,17 @@ export class BlockingSqliteStore {
   enqueue(batch: Array<NewDelivery & { id: string }>): string[] {
     this.checkFile();
     const now = Date.now();
-    const byKey = this.db.prepare<[string, string, string, string], { id: string }>(
+    const byKey = this.statement(
       `SELECT id FROM deliveries WHERE hook = ? AND idempotency_key = ?
        UNION ALL SELECT delivery_id FROM idempotency_keys WHERE hook = ? AND idempotency_key = ?`,
     );
-    const insert = this.db.prepare(
+    const insert = this.statement(
       `INSERT INTO deliveries (id, hook, cluster_id, payload, idempotency_key, status, next_attempt_at, ready_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
     );
     return this.db.transaction(() =>
       batch.map(({ id, hook, clusterId, payload, idempotencyKey }) => {
-        const existing = idempotencyKey ? byKey.get(hook, idempotencyKey, hook, idempotencyKey) : undefined;
+        const existing = idempotencyKey ? (byKey.get(hook, idempotencyKey, hook, idempotencyKey) as { id: string } | undefined) : undefined;
         if (existing) return existing.id;
         const readyAt = this.hasPending(clusterId) ? null : now;
         insert.run(id, hook, clusterId, payload, idempotencyKey ?? null, now, readyAt, now, now);
