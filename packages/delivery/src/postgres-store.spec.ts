@@ -54,6 +54,27 @@ describe('PostgresStore (PostgreSQL only)', () => {
     }
   });
 
+  it('keeps enqueuing, claiming and recording while a newer release adds a column (its statements are prepared once per connection)', async () => {
+    const store = await PostgresStore.open(database.url);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const cycle = async (cluster: string) => {
+        await store.enqueue({ hook: 'post-add-node', clusterId: cluster, payload: '{}' });
+        const [claimed] = await store.claim(10, 10_000);
+        expect(claimed, `a claim of cluster ${cluster}`).to.include({ clusterId: cluster });
+        expect(await store.recordAttempt(claimed!.lease, { attempt: 1, durationMs: 1, statusCode: 200 }, { status: 'delivered' })).to.equal(true);
+      };
+      for (const cluster of ['a', 'b', 'c']) await cycle(cluster);
+      await client.query('ALTER TABLE ccx_hook_deliveries ADD COLUMN added_later text');
+      await client.query('ALTER TABLE ccx_hook_queue_heads ADD COLUMN added_later text');
+      for (const cluster of ['d', 'e', 'f']) await cycle(cluster);
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
   it('refuses to open a database whose schema is newer than this release knows', async () => {
     await (await PostgresStore.open(database.url)).close();
     const client = new pg.Client({ connectionString: database.url });

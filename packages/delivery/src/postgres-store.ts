@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { newWebhookId } from '@ccx-hook/hook-client';
 import type {
@@ -35,6 +35,32 @@ type Row = DeliveryRow<Date>;
 const { toDelivery, toAttempt, toPage } = rowMappers((time: Date) => time.getTime());
 
 const ms = (param: string) => `(${param} * interval '1 millisecond')`;
+
+const names = new Map<string, string>();
+
+/**
+ * `text` with `values` as a statement each connection prepares once (parsed and planned once,
+ * then reused) instead of at every call: for the statements of every enqueue, claim and
+ * attempt record, whose parsing and planning were a third of the database's time under load
+ * (docs/BENCHMARKS.md, row 3). The name is the text's hash: one name, one text.
+ */
+function named(text: string, values: unknown[]): pg.QueryConfig {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `ccx_hook_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+    names.set(text, name);
+  }
+  return { name, text, values };
+}
+
+/**
+ * The columns of a `DeliveryRow` of `table`, named: a prepared statement keeps the columns of
+ * its result, and `*` would take in a column a later release adds (PostgreSQL then refuses the
+ * statement: "cached plan must not change result type") while this one still runs.
+ */
+const deliveryColumns = (table: string) =>
+  ['seq', 'sequence', 'id', 'hook', 'cluster_id', 'payload', 'status', 'attempts', 'next_attempt_at', 'last_error', 'created_at', 'updated_at']
+    .map((column) => `${table}.${column}`).join(', ');
 /** The advisory lock that serialises the queue of one cluster (enqueue, promotion, retry). */
 const clusterLocks = (param: string) =>
   `SELECT pg_advisory_xact_lock(k) FROM
@@ -54,7 +80,7 @@ const heldLeases = `(cluster_id, delivery_id, lease_token) IN (SELECT * FROM unn
 async function recordAll(client: pg.PoolClient, group: readonly LeasedAttempt[]): Promise<boolean[]> {
   const column = <T>(value: (record: LeasedAttempt) => T) => group.map(value);
   // The head keeps a delivery to retry (due after its delay); one that ended is replaced below.
-  const { rows } = await client.query<{ id: string }>(
+  const { rows } = await client.query<{ id: string }>(named(
     `WITH r AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[])
                   AS r(id, cluster_id, token, status, delay_ms, error)),
      held AS (
@@ -74,12 +100,12 @@ async function recordAll(client: pg.PoolClient, group: readonly LeasedAttempt[])
       column(({ outcome }) => (outcome.status === 'pending' ? outcome.delayMs : 0)),
       column(({ attempt }) => attempt.error ?? null),
     ],
-  );
+  ));
   const applied = new Set(rows.map((row) => row.id));
   const done = group.filter(({ lease }) => applied.has(lease.deliveryId));
   if (done.length === 0) return group.map(() => false);
   const attempts = <T>(value: (record: LeasedAttempt) => T) => done.map(value);
-  await client.query(
+  await client.query(named(
     `INSERT INTO ccx_hook_attempts (delivery_id, attempt, duration_ms, status_code, error)
      SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::text[])`,
     [
@@ -89,11 +115,11 @@ async function recordAll(client: pg.PoolClient, group: readonly LeasedAttempt[])
       attempts(({ attempt }) => attempt.statusCode ?? null),
       attempts(({ attempt }) => attempt.error ?? null),
     ],
-  );
+  ));
   const ended = done.filter(({ outcome }) => outcome.status !== 'pending').map(({ lease }) => lease.clusterId);
   if (ended.length > 0) {
     // The next pending delivery of each cluster becomes its head, due now; a cluster with none has no head.
-    await client.query(
+    await client.query(named(
       `WITH next AS (
          SELECT c AS cluster_id, n.id, n.seq FROM unnest($1::text[]) AS c LEFT JOIN LATERAL
            (SELECT id, seq FROM ccx_hook_deliveries WHERE cluster_id = c AND status = 'pending' ORDER BY seq LIMIT 1) AS n ON true
@@ -104,7 +130,7 @@ async function recordAll(client: pg.PoolClient, group: readonly LeasedAttempt[])
        )
        DELETE FROM ccx_hook_queue_heads h USING next WHERE h.cluster_id = next.cluster_id AND next.id IS NULL`,
       [ended],
-    );
+    ));
   }
   return group.map(({ lease }) => applied.has(lease.deliveryId));
 }
@@ -143,7 +169,7 @@ const claimHeads = (perHook: string) =>
      FROM due WHERE h.cluster_id = due.cluster_id
      RETURNING h.delivery_id, h.lease_token, due.ready_at AS due_at, due.seq
    )
-   SELECT d.*, claimed.lease_token FROM claimed JOIN ccx_hook_deliveries d ON d.id = claimed.delivery_id
+   SELECT ${deliveryColumns('d')}, claimed.lease_token FROM claimed JOIN ccx_hook_deliveries d ON d.id = claimed.delivery_id
    ORDER BY claimed.due_at, claimed.seq`;
 
 // Object.assign, not a spread: docs/BENCHMARKS.md, "Tricks kept in the code".
@@ -208,21 +234,21 @@ export class PostgresStore implements DeliveryStore {
   private insert(group: NewDelivery[]): Promise<string[]> {
     return this.transaction(async (client) => {
       const keyed = group.filter((delivery) => delivery.idempotencyKey !== undefined);
-      await client.query(
+      await client.query(named(
         `SELECT pg_advisory_xact_lock(k) FROM
            (SELECT DISTINCT hashtextextended(c, 0) AS k FROM unnest($1::text[]) AS c ORDER BY 1) AS s`,
         [[...group.map((d) => `cluster:${d.clusterId}`), ...keyed.map((d) => `key:${JSON.stringify([d.hook, d.idempotencyKey])}`)]],
-      );
+      ));
       const ids = new Map<string, string>();
       const keyOf = (delivery: NewDelivery) => `${delivery.hook}\u0000${delivery.idempotencyKey}`;
       if (keyed.length > 0) {
-        const { rows } = await client.query<{ hook: string; idempotency_key: string; id: string }>(
+        const { rows } = await client.query<{ hook: string; idempotency_key: string; id: string }>(named(
           `WITH wanted AS (SELECT * FROM unnest($1::text[], $2::text[]) AS w(hook, idempotency_key))
            SELECT hook, idempotency_key, id FROM ccx_hook_deliveries WHERE (hook, idempotency_key) IN (SELECT * FROM wanted)
            UNION ALL
            SELECT hook, idempotency_key, delivery_id FROM ccx_hook_idempotency_keys WHERE (hook, idempotency_key) IN (SELECT * FROM wanted)`,
           [keyed.map((d) => d.hook), keyed.map((d) => d.idempotencyKey)],
-        );
+        ));
         for (const row of rows) ids.set(`${row.hook}\u0000${row.idempotency_key}`, row.id);
       }
       const fresh: (NewDelivery & { id: string })[] = [];
@@ -238,7 +264,7 @@ export class PostgresStore implements DeliveryStore {
       if (fresh.length > 0) {
         // A cluster with no head has nothing pending: its first delivery of the group becomes its
         // head, due now. Under the cluster's lock no other transaction adds or removes its head.
-        await client.query(
+        await client.query(named(
           `WITH inserted AS (
              INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, idempotency_key, status)
              SELECT id, hook, cluster_id, payload, key, 'pending'
@@ -256,7 +282,7 @@ export class PostgresStore implements DeliveryStore {
             fresh.map((d) => d.payload),
             fresh.map((d) => d.idempotencyKey ?? null),
           ],
-        );
+        ));
       }
       return result;
     });
@@ -264,7 +290,7 @@ export class PostgresStore implements DeliveryStore {
 
   async claim(limit: number, leaseMs: number, token = randomUUID(), ratePerSecond?: number): Promise<ClaimedDelivery[]> {
     if (ratePerSecond === undefined) {
-      const { rows } = await this.query<ClaimedRow>(claimHeads(`SELECT hook, $1::int AS n FROM ${openHooks}`), [limit, leaseMs, token]);
+      const { rows } = await this.query<ClaimedRow>(named(claimHeads(`SELECT hook, $1::int AS n FROM ${openHooks}`), [limit, leaseMs, token]));
       return rows.map((row) => claimed(row, 0));
     }
     // The endpoints' rows are locked from the slots read to the slots taken, so replicas take turns.
@@ -279,10 +305,10 @@ export class PostgresStore implements DeliveryStore {
         [hooks],
       );
       const startIn = new Map(starts.rows.map((row) => [row.hook, row.start_in_ms]));
-      const { rows } = await client.query<ClaimedRow>(
+      const { rows } = await client.query<ClaimedRow>(named(
         claimHeads('SELECT * FROM unnest($4::text[], $5::int[]) AS e(hook, n)'),
         [limit, leaseMs, token, hooks, hooks.map((hook) => slotsAhead(startIn.get(hook)!, ratePerSecond, limit))],
-      );
+      ));
       const taken = new Map<string, number>();
       const batch = rows.map((row) => {
         const index = taken.get(row.hook) ?? 0;
@@ -344,10 +370,10 @@ export class PostgresStore implements DeliveryStore {
     return this.transaction(async (client) => {
       // Promoting the next head must not race an enqueue of the same cluster.
       const promoting = group.filter(({ outcome }) => outcome.status !== 'pending').map(({ lease }) => lease.clusterId);
-      if (promoting.length > 0) await client.query(clusterLocks('$1'), [promoting]);
+      if (promoting.length > 0) await client.query(named(clusterLocks('$1'), [promoting]));
       // Heads are locked in cluster order, as `extend` and `release` lock them: two transactions
       // that touch the same heads never wait for each other in a circle.
-      await client.query(headLocks('$1'), [group.map(({ lease }) => lease.clusterId)]);
+      await client.query(named(headLocks('$1'), [group.map(({ lease }) => lease.clusterId)]));
       // The same lease twice in one group is applied once, as one record after the other would be.
       const results = new Map<LeasedAttempt, boolean>();
       for (let rest = group; rest.length > 0; rest = rest.filter((record) => !results.has(record))) {
@@ -527,7 +553,7 @@ export class PostgresStore implements DeliveryStore {
     await this.pool.end();
   }
 
-  private async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  private async query<R extends pg.QueryResultRow>(text: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<R>> {
     if (this.pool.ending) throw new StoreError('store is closed');
     // Waiting for a connection and running the query share one limit; pg-pool gives up the
     // connection of a query that ran out of its own (query_timeout).
