@@ -111,7 +111,7 @@ describe('pre- hooks: replies that are answers, and the breaker', function () {
 
   it('opens the breaker for a dripping integrator, and closes it again once the integrator recovers', async () => {
     integrator = await startRawIntegrator(hostileReplies.find((hostile) => hostile.name.startsWith('body drips'))!.reply);
-    harness = await startHarness({ integratorUrl: integrator.url, logger: silentLogger, breaker: { threshold: 2, cooldownMs: 300 } });
+    harness = await startHarness({ integratorUrl: integrator.url, logger: silentLogger, breaker: { threshold: 2, cooldownMs: 1_000 } });
     await harness.call('pre-add-node', { clusterId: 'c1' });
     const requests = integrator.requests;
     const started = performance.now();
@@ -119,7 +119,8 @@ describe('pre- hooks: replies that are answers, and the breaker', function () {
     expect(performance.now() - started, 'an open circuit answers at once').to.be.below(100);
     expect(integrator.requests, 'an open circuit asks no one').to.equal(requests);
     integrator.answer(http(200, approve));
-    await sleep(350); // the breaker's cooldown (300 ms) passes: the behaviour
+    // The cooldown is long enough that a slow machine does not reach it between the two calls above.
+    await sleep(1_050); // the breaker's cooldown (1 s) passes: the behaviour
     expect(await harness.call('pre-add-node', { clusterId: 'c1' })).to.deep.include({ workId: 'w-ok', decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR });
     expect(await harness.call('pre-add-node', { clusterId: 'c1' })).to.deep.include({ decidedBy: DecidedBy.DECIDED_BY_INTEGRATOR });
   });
