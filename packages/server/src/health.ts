@@ -6,8 +6,8 @@ type Watch = ServerWritableStream<{ service: string }, { status: ServingStatus }
 
 /**
  * `grpc.health.v1.Health` (Check, Watch and List) over statuses set here, as grpc-health-check
- * serves it, from the generated service definition: that package parses `health.proto` when
- * it is imported, which cost start-up more than the whole service (docs/BENCHMARKS.md, row 7).
+ * serves it, from the generated service definition: that package parses `health.proto` with
+ * proto-loader when it is imported, a cost to every start (docs/BENCHMARKS.md, row 7).
  */
 export class Health {
   private readonly statuses: Map<string, Status>;

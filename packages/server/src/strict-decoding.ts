@@ -23,7 +23,9 @@ export function withStrictDecoding<S extends ServiceDefinition>(service: S, serv
     for (const described of file.service ?? []) {
       if (`${file.package}.${described.name}` !== serviceName) continue;
       for (const method of described.method) {
-        const strings = (types.get(method.inputType)?.field ?? []).filter((field) => field.type === 'TYPE_STRING');
+        const input = types.get(method.inputType);
+        if (!input) throw new Error(`the descriptor set does not describe ${method.inputType}`);
+        const strings = (input.field ?? []).filter((field) => field.type === 'TYPE_STRING');
         stringFields.set(`/${serviceName}/${method.name}`, new Map(strings.map((field) => [field.number, field.name])));
       }
     }
