@@ -61,6 +61,7 @@ function named(text: string, values: unknown[]): pg.QueryConfig {
 const deliveryColumns = (table: string) =>
   ['seq', 'sequence', 'id', 'hook', 'cluster_id', 'payload', 'status', 'attempts', 'next_attempt_at', 'last_error', 'created_at', 'updated_at']
     .map((column) => `${table}.${column}`).join(', ');
+
 /** The advisory lock that serialises the queue of one cluster (enqueue, promotion, retry). */
 const clusterLocks = (param: string) =>
   `SELECT pg_advisory_xact_lock(k) FROM
