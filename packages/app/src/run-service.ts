@@ -91,9 +91,10 @@ export async function runService(config: ServiceConfig, logger: Logger & { isLev
     async enqueue(newDelivery: NewDelivery) {
       // While the store fails its checks, a post- call is refused at once instead of waiting out store.timeout.
       if (!readiness.storeUsable) throw new StoreError('the store is unavailable (its readiness check fails)');
-      const id = await opened((store) => store.enqueue(newDelivery));
-      delivery.wake();
-      return id;
+      const enqueued = await opened((store) => store.enqueue(newDelivery));
+      // Behind a pending delivery of its cluster, nothing new is due: the dispatcher is not woken.
+      if (enqueued.due) delivery.wake();
+      return enqueued;
     },
   };
   let server;

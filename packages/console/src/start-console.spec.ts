@@ -80,7 +80,7 @@ describe('startConsole', function () {
     return { base: `http://127.0.0.1:${running.port}`, decisions };
   };
   const deadDelivery = async (clusterId: string, payload: object = { cluster_id: clusterId }) => {
-    const id = await store.enqueue({ hook: 'post-add-node', clusterId, payload: JSON.stringify(payload) });
+    const { id } = await store.enqueue({ hook: 'post-add-node', clusterId, payload: JSON.stringify(payload) });
     const [claimed] = (await store.claim(100, 10_000)).filter((delivery) => delivery.id === id);
     await store.recordAttempt(claimed!.lease, failed, { status: 'dead' });
     return id;
@@ -338,7 +338,7 @@ describe('startConsole', function () {
 
   it('drops live streams whose clients stop reading, which frees their places', async () => {
     // A dead delivery whose last error is 1 MB: each event of its view is that large.
-    const id = await store.enqueue({ hook: 'post-add-node', clusterId: 'big', payload: '{}' });
+    const { id } = await store.enqueue({ hook: 'post-add-node', clusterId: 'big', payload: '{}' });
     const [claimed] = (await store.claim(100, 10_000)).filter((delivery) => delivery.id === id);
     await store.recordAttempt(claimed!.lease, { ...failed, error: 'x'.repeat(1_000_000) }, { status: 'dead' });
     // Ticks a second apart: all ten streams are open before the first unread event can drop one.

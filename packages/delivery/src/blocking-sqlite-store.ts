@@ -10,6 +10,7 @@ import type {
   DeliveryQuery,
   DeliveryStatus,
   EndpointState,
+  Enqueued,
   Lease,
   LeasedAttempt,
   NewDelivery,
@@ -59,7 +60,7 @@ export class BlockingSqliteStore {
   }
 
   /** Stores the group in one transaction; each delivery comes with its new id (used unless its idempotency key is known). */
-  enqueue(batch: Array<NewDelivery & { id: string }>): string[] {
+  enqueue(batch: Array<NewDelivery & { id: string }>): Enqueued[] {
     this.checkFile();
     const now = Date.now();
     const byKey = this.statement(
@@ -73,10 +74,10 @@ export class BlockingSqliteStore {
     return this.db.transaction(() =>
       batch.map(({ id, hook, clusterId, payload, idempotencyKey }) => {
         const existing = idempotencyKey ? (byKey.get(hook, idempotencyKey, hook, idempotencyKey) as { id: string } | undefined) : undefined;
-        if (existing) return existing.id;
-        const readyAt = this.hasPending(clusterId) ? null : now;
-        insert.run(id, hook, clusterId, payload, idempotencyKey ?? null, now, readyAt, now, now);
-        return id;
+        if (existing) return { id: existing.id, due: false };
+        const due = !this.hasPending(clusterId);
+        insert.run(id, hook, clusterId, payload, idempotencyKey ?? null, now, due ? now : null, now, now);
+        return { id, due };
       }),
     ).immediate();
   }

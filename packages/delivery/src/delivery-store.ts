@@ -16,6 +16,18 @@ export interface NewDelivery {
   idempotencyKey?: string;
 }
 
+/** What `enqueue` stored. */
+export interface Enqueued {
+  /** The delivery's id (the first delivery's, for a repeated idempotency key). */
+  id: string;
+  /**
+   * The delivery became its cluster's queue head, due now: a dispatcher can claim it at once.
+   * False behind a pending delivery of its cluster (it is claimable only once those end) and
+   * for a repeated idempotency key, so the enqueue gives a dispatcher nothing new to claim.
+   */
+  due: boolean;
+}
+
 /** A queued delivery. Times are ms since the epoch, on the store's clock. */
 export interface Delivery {
   /** The delivery id, also the `webhook-id` of every attempt. */
@@ -175,8 +187,8 @@ export type RetryResult = 'queued' | 'due-now' | 'not-found' | 'unchanged';
  * a claim costs O(deliveries claimed), whatever the backlog.
  */
 export interface DeliveryStore {
-  /** Durably stores a delivery and resolves with its id (or the first id for a repeated idempotency key). */
-  enqueue(delivery: NewDelivery): Promise<string>;
+  /** Durably stores a delivery; resolves with its id (or the first id for a repeated idempotency key) and whether it is due now. */
+  enqueue(delivery: NewDelivery): Promise<Enqueued>;
   /**
    * Leases up to `limit` due queue heads for `leaseMs`, oldest due first. Every lease of the
    * claim carries `token` (default: a new one), which must be unique per claim: a caller that

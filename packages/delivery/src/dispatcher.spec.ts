@@ -81,7 +81,7 @@ describe('Dispatcher', () => {
   }
 
   const enqueue = (clusterId: string, n: number, hook = 'post-add-node') =>
-    store.enqueue({ hook, clusterId, payload: JSON.stringify({ cluster_id: clusterId, n }) });
+    store.enqueue({ hook, clusterId, payload: JSON.stringify({ cluster_id: clusterId, n }) }).then(({ id }) => id);
   const bodies = () => receiver.received.map((hook) => JSON.parse(hook.body) as { cluster_id: string; n: number });
 
   beforeEach(async () => {

@@ -13,6 +13,7 @@ export type {
   DeliveryStatus,
   DeliveryStore,
   EndpointState,
+  Enqueued,
   Lease,
   LeasedAttempt,
   NewAttempt,

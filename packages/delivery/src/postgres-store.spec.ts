@@ -89,7 +89,7 @@ describe('PostgresStore (PostgreSQL only)', () => {
     const store = await PostgresStore.open(database.url);
     try {
       // Rows of every kind the queries read: a delivered one, a head under a lease, one behind it, a dead one.
-      const a1 = await store.enqueue({ hook: 'post-add-node', clusterId: 'a', payload: '{}', idempotencyKey: 'k' });
+      const { id: a1 } = await store.enqueue({ hook: 'post-add-node', clusterId: 'a', payload: '{}', idempotencyKey: 'k' });
       await store.enqueue({ hook: 'post-add-node', clusterId: 'a', payload: '{}' });
       await store.enqueue({ hook: 'post-add-node', clusterId: 'b', payload: '{}' });
       const claimed = await store.claim(10, 60_000);

@@ -153,14 +153,14 @@ describe('SqliteStore (SQLite only)', () => {
     const lines: string[] = [];
     const store = await SqliteStore.open(path, { timeoutMs: 5_000, logger: keptLogger(lines) });
     try {
-      const before = await Promise.all([store.enqueue(delivery('a', 1)), store.enqueue(delivery('b', 1))]);
+      const before = (await Promise.all([store.enqueue(delivery('a', 1)), store.enqueue(delivery('b', 1))])).map(({ id }) => id);
       await killWorkerThreads();
       await until(() => lines.some((line) => /worker thread stopped/.test(line)), 'the worker thread stopped line');
       // A call while it restarts waits for the new worker, or fails with StoreError; it never hangs.
-      const during = await store.enqueue(delivery('a', 2)).catch((error: unknown) => error);
+      const during = await store.enqueue(delivery('a', 2)).then(({ id }) => id, (error: unknown) => error);
       if (typeof during !== 'string') expect(during).to.be.instanceOf(StoreError);
       await until(() => lines.some((line) => /worker thread is back/.test(line)), 'the worker thread is back line');
-      const after = await store.enqueue(delivery('a', 3));
+      const { id: after } = await store.enqueue(delivery('a', 3));
       expect(store.alive()).to.equal(true);
       for (const id of [...before, after]) expect(await store.get(id), id).to.include({ status: 'pending' });
       expect((await store.claim(10, 10_000)).map((d) => d.id).sort()).to.deep.equal([...before].sort());

@@ -12,6 +12,7 @@ import type {
   DeliveryQuery,
   DeliveryStore,
   EndpointState,
+  Enqueued,
   Lease,
   LeasedAttempt,
   NewAttempt,
@@ -45,7 +46,7 @@ type Call<M extends Method> = BlockingSqliteStore[M] extends (...args: infer A) 
 export class SqliteStore implements DeliveryStore {
   private readonly calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void; timer: NodeJS.Timeout }>();
   private nextId = 1;
-  private readonly groups: GroupCommit<NewDelivery & { id: string }, string>;
+  private readonly groups: GroupCommit<NewDelivery & { id: string }, Enqueued>;
   /** Attempts end side by side (16 in flight by default): their records share commits too. */
   private readonly records: GroupCommit<LeasedAttempt, boolean>;
   private closed = false;
@@ -78,7 +79,7 @@ export class SqliteStore implements DeliveryStore {
     return this.failure === undefined;
   }
 
-  enqueue(delivery: NewDelivery): Promise<string> {
+  enqueue(delivery: NewDelivery): Promise<Enqueued> {
     if (this.closed) return Promise.reject(new StoreError('store is closed'));
     // The id is made here, so that the worker thread starts without the hook client's modules.
     // Object.assign, not a spread: docs/BENCHMARKS.md, "Tricks kept in the code".

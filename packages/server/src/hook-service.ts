@@ -78,7 +78,7 @@ export class HookService {
     return this.unary(hook, ({ deliveryId }) => (deliveryId ? 'queued' : 'disabled'), async (request, call) => {
       const payload = toPayload(hook, request);
       if (!this.options.hooks[hook].url) return { deliveryId: '' };
-      const deliveryId = await this.options.store.enqueue({
+      const { id: deliveryId } = await this.options.store.enqueue({
         hook,
         clusterId: payload.cluster_id,
         payload: JSON.stringify(payload),

@@ -37,10 +37,10 @@ for (const [kind, create] of Object.entries(stores)) {
       // The state a running service leaves behind: one dead, one delivered, two pending.
       const outbox = await openStore(store.url);
       const payload = (cluster: string) => JSON.stringify({ cluster_id: cluster, auth_id: 'PLANTED-SESSION-ID' });
-      const dead = await outbox.enqueue({ hook: 'post-add-node', clusterId: 'a', payload: payload('a') });
-      const waiting = await outbox.enqueue({ hook: 'post-add-node', clusterId: 'a', payload: payload('a') });
-      const delivered = await outbox.enqueue({ hook: 'post-delete-cluster', clusterId: 'b', payload: payload('b') });
-      const pending = await outbox.enqueue({ hook: 'post-add-node', clusterId: 'c', payload: payload('c') });
+      const { id: dead } = await outbox.enqueue({ hook: 'post-add-node', clusterId: 'a', payload: payload('a') });
+      const { id: waiting } = await outbox.enqueue({ hook: 'post-add-node', clusterId: 'a', payload: payload('a') });
+      const { id: delivered } = await outbox.enqueue({ hook: 'post-delete-cluster', clusterId: 'b', payload: payload('b') });
+      const { id: pending } = await outbox.enqueue({ hook: 'post-add-node', clusterId: 'c', payload: payload('c') });
       for (const claimed of await outbox.claim(10, 60_000)) {
         if (claimed.id === dead) {
           await outbox.recordAttempt(claimed.lease, { attempt: 1, durationMs: 12, statusCode: 500, error: 'integrator answered HTTP 500' }, { status: 'dead' });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { sleep } from '@ccx-hook/test-waits';
-import type { DeliveryStore } from '../delivery-store.js';
+import type { DeliveryStore, NewDelivery } from '../delivery-store.js';
 import { StoreError } from '../errors.js';
 import type { StoreFixture } from './store-fixtures.js';
 
@@ -33,10 +33,12 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
     afterEach(async () => store?.close());
 
+    /** Enqueues `newDelivery`; resolves with its id. */
+    const enqueue = async (newDelivery: NewDelivery) => (await store.enqueue(newDelivery)).id;
     const claimIds = async (limit = 10, leaseMs = 10_000) => (await store.claim(limit, leaseMs)).map((d) => d.id).sort();
 
     it('keeps acknowledged enqueues after reopening', async () => {
-      const ids = await Promise.all(Array.from({ length: 50 }, (_, n) => store.enqueue(delivery(`c${n % 5}`, n))));
+      const ids = await Promise.all(Array.from({ length: 50 }, (_, n) => enqueue(delivery(`c${n % 5}`, n))));
       expect(new Set(ids).size).to.equal(50);
       await store.close();
       store = await fixture!.open();
@@ -47,17 +49,27 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('returns the first id for a repeated idempotency key of the same hook, also within one group', async () => {
-      const [first, again] = await Promise.all([store.enqueue(delivery('c1', 1, 'k1')), store.enqueue(delivery('c1', 2, 'k1'))]);
+      const [first, again] = await Promise.all([enqueue(delivery('c1', 1, 'k1')), enqueue(delivery('c1', 2, 'k1'))]);
       expect(again).to.equal(first);
-      expect(await store.enqueue(delivery('c1', 3, 'k1'))).to.equal(first);
-      expect(await store.enqueue({ ...delivery('c1', 4, 'k1'), hook: 'post-delete-cluster' })).not.to.equal(first);
+      expect(await enqueue(delivery('c1', 3, 'k1'))).to.equal(first);
+      expect(await enqueue({ ...delivery('c1', 4, 'k1'), hook: 'post-delete-cluster' })).not.to.equal(first);
       expect(await store.count({})).to.equal(2);
     });
 
+    it('says which enqueues made their cluster\'s queue head, due at once, also within one group', async () => {
+      const due = async (...deliveries: NewDelivery[]) => (await Promise.all(deliveries.map((d) => store.enqueue(d)))).map((enqueued) => enqueued.due);
+      expect(await due(delivery('a', 1), delivery('a', 2), delivery('b', 1, 'k1'), delivery('b', 2, 'k1'))).to.deep.equal([true, false, true, false]);
+      expect(await due(delivery('a', 3), delivery('c', 1)), 'behind a head; a new cluster').to.deep.equal([false, true]);
+      const [b] = (await store.claim(10, 10_000)).filter((d) => d.clusterId === 'b');
+      await store.recordAttempt(b!.lease, ok, { status: 'delivered' });
+      expect(await due(delivery('b', 3, 'k1')), 'a repeated key').to.deep.equal([false]);
+      expect(await due(delivery('b', 4)), 'once the cluster has nothing pending').to.deep.equal([true]);
+    });
+
     it('hands out only the queue head of each cluster, once per lease', async () => {
-      const a1 = await store.enqueue(delivery('a', 1));
-      const a2 = await store.enqueue(delivery('a', 2));
-      const b1 = await store.enqueue(delivery('b', 1));
+      const a1 = await enqueue(delivery('a', 1));
+      const a2 = await enqueue(delivery('a', 2));
+      const b1 = await enqueue(delivery('b', 1));
       const claimed = await store.claim(10, 10_000);
       expect(claimed.map((d) => d.id).sort()).to.deep.equal([a1, b1].sort());
       expect(await store.claim(10, 10_000)).to.deep.equal([]);
@@ -67,9 +79,9 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('keeps a later delivery waiting while an earlier one is retried, and frees it once that is dead', async () => {
-      const a1 = await store.enqueue(delivery('a', 1));
-      const a2 = await store.enqueue(delivery('a', 2));
-      await store.enqueue(delivery('b', 1));
+      const a1 = await enqueue(delivery('a', 1));
+      const a2 = await enqueue(delivery('a', 2));
+      await enqueue(delivery('b', 1));
       const [first] = (await store.claim(10, 10_000)).filter((d) => d.id === a1);
       expect(await store.recordAttempt(first!.lease, failed, { status: 'pending', delayMs: 60_000 })).to.equal(true);
       const retrying = await store.get(a1);
@@ -84,7 +96,7 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('lets another dispatcher take over an expired lease and refuses the late writer', async () => {
-      const a1 = await store.enqueue(delivery('a', 1));
+      const a1 = await enqueue(delivery('a', 1));
       const [crashed] = await store.claim(10, 100);
       expect(await store.claim(10, 10_000)).to.deep.equal([]);
       await sleep(150); // the 100 ms lease runs out: the behaviour
@@ -100,8 +112,8 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('extends a live lease so that it is not taken over, and reports a lost one', async () => {
-      await store.enqueue(delivery('a', 1));
-      await store.enqueue(delivery('b', 1));
+      await enqueue(delivery('a', 1));
+      await enqueue(delivery('b', 1));
       const [first, second] = await store.claim(10, 150);
       await sleep(100); // within the 150 ms lease: the behaviour
       expect(await store.extend([first!.lease], 10_000)).to.deep.equal([]);
@@ -112,7 +124,7 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('makes a released delivery due at once and refuses its old lease', async () => {
-      const a1 = await store.enqueue(delivery('a', 1));
+      const a1 = await enqueue(delivery('a', 1));
       const [claimed] = await store.claim(10, 60_000);
       await store.release([claimed!.lease]);
       const [again] = await store.claim(10, 60_000);
@@ -121,7 +133,7 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('appends every attempt to the history, across an operator retry', async () => {
-      const a1 = await store.enqueue(delivery('a', 1));
+      const a1 = await enqueue(delivery('a', 1));
       let [claimed] = await store.claim(10, 10_000);
       await store.recordAttempt(claimed!.lease, failed, { status: 'pending', delayMs: 0 });
       [claimed] = await store.claim(10, 10_000);
@@ -141,10 +153,10 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('queues a retried dead delivery behind the pending ones of its cluster; makes a waiting head due now', async () => {
-      const a1 = await store.enqueue(delivery('a', 1));
+      const a1 = await enqueue(delivery('a', 1));
       const [claimed] = await store.claim(10, 10_000);
       await store.recordAttempt(claimed!.lease, failed, { status: 'dead' });
-      const a2 = await store.enqueue(delivery('a', 2));
+      const a2 = await enqueue(delivery('a', 2));
       expect(await store.retry([a1, 'msg_unknown'])).to.deep.equal(['queued', 'not-found']);
       const [head] = await store.claim(10, 10_000);
       expect(head!.id).to.equal(a2);
@@ -159,9 +171,9 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('numbers each cluster\'s deliveries in enqueue order, keeps a retried one\'s number, never reuses one', async () => {
-      const a1 = await store.enqueue(delivery('a', 1));
-      const b1 = await store.enqueue(delivery('b', 1));
-      const a2 = await store.enqueue(delivery('a', 2));
+      const a1 = await enqueue(delivery('a', 1));
+      const b1 = await enqueue(delivery('b', 1));
+      const a2 = await enqueue(delivery('a', 2));
       const sequenceOf = async (id: string) => (await store.get(id))!.sequence;
       const [first, second] = [await sequenceOf(a1), await sequenceOf(a2)];
       expect(second, 'a later delivery of the cluster').to.be.above(first);
@@ -174,12 +186,12 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
       expect(await store.retry([a1])).to.deep.equal(['queued']);
       const [retried] = (await store.claim(10, 10_000)).filter((claimed) => claimed.id === a1);
       expect(retried!.sequence, 'the retried delivery keeps its number, below the one that went out after it').to.equal(first);
-      const a3 = await store.enqueue(delivery('a', 3));
+      const a3 = await enqueue(delivery('a', 3));
       expect(await sequenceOf(a3), 'a new one is above every number handed out').to.be.above(Math.max(first, second, await sequenceOf(b1)));
     });
 
         it('retries dead deliveries in bulk by filter', async () => {
-      for (const cluster of ['a', 'b', 'c']) await store.enqueue(delivery(cluster, 1));
+      for (const cluster of ['a', 'b', 'c']) await enqueue(delivery(cluster, 1));
       for (const claimed of await store.claim(10, 10_000)) await store.recordAttempt(claimed.lease, failed, { status: 'dead' });
       expect(await store.count({ status: 'dead' })).to.equal(3);
       expect(await store.retryDead({ clusterId: 'b' }, 100)).to.equal(1);
@@ -190,8 +202,8 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
 
     it('lists with filters and pages, newest first, without payloads', async () => {
       const ids: string[] = [];
-      for (let n = 0; n < 5; n++) ids.push(await store.enqueue(delivery(n % 2 ? 'odd' : 'even', n)));
-      await store.enqueue({ ...delivery('even', 9), hook: 'post-delete-cluster' });
+      for (let n = 0; n < 5; n++) ids.push(await enqueue(delivery(n % 2 ? 'odd' : 'even', n)));
+      await enqueue({ ...delivery('even', 9), hook: 'post-delete-cluster' });
       const first = await store.list({ limit: 2, hook: 'post-add-node' });
       expect(first.deliveries.map((d) => d.id)).to.deep.equal([ids[4], ids[3]]);
       expect(first.deliveries[0]).not.to.have.property('payload');
@@ -208,8 +220,8 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('records many attempts committed together, each under its own lease, and one lease only once', async () => {
-      const ids = await Promise.all(['a', 'b', 'c', 'd'].map((cluster) => store.enqueue(delivery(cluster, 1))));
-      const later = await store.enqueue(delivery('a', 2));
+      const ids = await Promise.all(['a', 'b', 'c', 'd'].map((cluster) => enqueue(delivery(cluster, 1))));
+      const later = await enqueue(delivery('a', 2));
       const claimed = await store.claim(10, 10_000);
       const lease = (id: string) => claimed.find((d) => d.id === id)!.lease;
       const stale = { ...lease(ids[3]!), token: 'not-the-token' };
@@ -229,10 +241,10 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('filters by when a delivery was created and when it last changed', async () => {
-      await store.enqueue(delivery('a', 1));
+      await enqueue(delivery('a', 1));
       // Wide margins: b's enqueue (a commit, an fsync) and the reads must fit in the window on a busy machine.
       await sleep(400); // a's age grows past the filter's window: the behaviour
-      const b = await store.enqueue(delivery('b', 1));
+      const b = await enqueue(delivery('b', 1));
       expect(await store.count({ newerThanMs: 300 })).to.equal(1);
       expect((await store.list({ limit: 10, newerThanMs: 300 })).deliveries.map((d) => d.id)).to.deep.equal([b]);
       expect(await store.count({ newerThanMs: 60_000 })).to.equal(2);
@@ -243,7 +255,7 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('counts each status up to a limit when asked, so that stats cost a bounded read', async () => {
-      for (let n = 0; n < 5; n++) await store.enqueue(delivery(`c${n}`, n));
+      for (let n = 0; n < 5; n++) await enqueue(delivery(`c${n}`, n));
       const [first] = await store.claim(1, 10_000);
       await store.recordAttempt(first!.lease, failed, { status: 'dead' });
       expect(await store.stats(3)).to.include({ pending: 3, delivered: 0, dead: 1 });
@@ -251,10 +263,10 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('lists blocked clusters: failed queue heads, the most attempted first, with what waits behind them', async () => {
-      const a1 = await store.enqueue(delivery('a', 1));
-      for (let n = 2; n <= 4; n++) await store.enqueue(delivery('a', n));
-      const b1 = await store.enqueue(delivery('b', 1));
-      await store.enqueue(delivery('c', 1));
+      const a1 = await enqueue(delivery('a', 1));
+      for (let n = 2; n <= 4; n++) await enqueue(delivery('a', n));
+      const b1 = await enqueue(delivery('b', 1));
+      await enqueue(delivery('c', 1));
       expect(await store.blocked(10)).to.deep.equal([], 'nothing has failed yet');
       for (const claimed of await store.claim(10, 10_000)) {
         if (claimed.clusterId === 'c') await store.recordAttempt(claimed.lease, ok, { status: 'delivered' });
@@ -273,9 +285,9 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('purges delivered rows older than the retention, with their attempts, in batches, and counts what is left', async () => {
-      const a1 = await store.enqueue(delivery('a', 1));
-      const a2 = await store.enqueue(delivery('a', 2));
-      await store.enqueue(delivery('b', 1));
+      const a1 = await enqueue(delivery('a', 1));
+      const a2 = await enqueue(delivery('a', 2));
+      await enqueue(delivery('b', 1));
       for (const id of [a1, a2]) {
         const claimed = (await store.claim(10, 10_000)).find((d) => d.id === id)!;
         await store.recordAttempt(claimed.lease, ok, { status: 'delivered' });
@@ -294,21 +306,21 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
 
     it('keeps the idempotency key of a purged delivery until purgeKeys forgets it', async () => {
       const keyed = { ...delivery('a', 1), idempotencyKey: 'k1' };
-      const id = await store.enqueue(keyed);
+      const id = await enqueue(keyed);
       const [claimed] = await store.claim(10, 10_000);
       await store.recordAttempt(claimed!.lease, ok, { status: 'delivered' });
       await sleep(20); // past the 10 ms retention: the behaviour
       expect(await store.purgeDelivered(10, 10)).to.equal(1);
-      expect(await store.enqueue(keyed), 'the key outlives its row').to.equal(id);
+      expect(await enqueue(keyed), 'the key outlives its row').to.equal(id);
       expect(await store.claim(10, 10_000), 'and nothing is queued again').to.deep.equal([]);
       expect(await store.purgeKeys(60_000, 10)).to.equal(0);
       expect(await store.purgeKeys(10, 10)).to.equal(1);
-      expect(await store.enqueue(keyed), 'a forgotten key queues anew').not.to.equal(id);
+      expect(await enqueue(keyed), 'a forgotten key queues anew').not.to.equal(id);
     });
 
     it('undoes a claim by its token, as a dispatcher does with a claim whose answer it never got', async () => {
-      await store.enqueue(delivery('a', 1));
-      await store.enqueue(delivery('b', 1));
+      await enqueue(delivery('a', 1));
+      await enqueue(delivery('b', 1));
       const [lost] = await store.claim(1, 60_000, 'claim-1');
       const [kept] = await store.claim(1, 60_000, 'claim-2');
       expect(lost!.lease.token).to.equal('claim-1');
@@ -319,7 +331,7 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('claims from the oldest due head first, never more than asked', async () => {
-      for (let n = 0; n < 30; n++) await store.enqueue(delivery(`c${n}`, n));
+      for (let n = 0; n < 30; n++) await enqueue(delivery(`c${n}`, n));
       const claimed = await store.claim(7, 10_000);
       expect(claimed.map((d) => d.clusterId)).to.have.members(['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6']);
     });
@@ -327,8 +339,8 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     const removed = (hook: string, clusterId: string, n: number) => ({ ...delivery(clusterId, n), hook });
 
     it('claims nothing of a gone endpoint, keeps its deliveries pending, and claims them again once resumed', async () => {
-      await store.enqueue(delivery('a', 1));
-      await store.enqueue(removed('post-remove-node', 'b', 1));
+      await enqueue(delivery('a', 1));
+      await enqueue(removed('post-remove-node', 'b', 1));
       expect(await store.markGone('post-add-node', 'http://integrator.test/a')).to.equal(true);
       expect(await store.markGone('post-add-node', 'http://integrator.test/other'), 'only the first mark counts').to.equal(false);
       const [state] = await store.endpoints();
@@ -336,7 +348,7 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
       expect(state!.gone!.url).to.equal('http://integrator.test/a');
       expect(state!.gone!.since).to.be.closeTo(Date.now(), 60_000);
       expect((await store.claim(10, 10_000)).map((d) => d.hook), 'other hooks go on').to.deep.equal(['post-remove-node']);
-      await store.enqueue(delivery('c', 1));
+      await enqueue(delivery('c', 1));
       expect(await store.claim(10, 10_000), 'a new cluster of the gone hook waits too').to.deep.equal([]);
       expect(await store.count({ status: 'pending', hook: 'post-add-node' })).to.equal(2);
       expect(await store.resume('post-add-node')).to.equal(true);
@@ -346,8 +358,8 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('claims nothing of a paused endpoint until the pause is over, and never shortens a pause', async () => {
-      await store.enqueue(delivery('a', 1));
-      await store.enqueue(removed('post-remove-node', 'b', 1));
+      await enqueue(delivery('a', 1));
+      await enqueue(removed('post-remove-node', 'b', 1));
       await store.pause('post-add-node', 400);
       await store.pause('post-add-node', 50);
       const [state] = await store.endpoints();
@@ -361,7 +373,7 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('ends a pause on resume', async () => {
-      await store.enqueue(delivery('a', 1));
+      await enqueue(delivery('a', 1));
       await store.pause('post-add-node', 60_000);
       expect(await store.claim(10, 10_000)).to.deep.equal([]);
       expect(await store.resume('post-add-node')).to.equal(true);
@@ -369,8 +381,8 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
     });
 
     it('hands out rate-limited slots one interval apart, shared by every store on the database, at most a horizon ahead', async () => {
-      for (let n = 0; n < 40; n++) await store.enqueue(delivery(`c${n}`, n));
-      await store.enqueue(removed('post-remove-node', 'r', 1));
+      for (let n = 0; n < 40; n++) await enqueue(delivery(`c${n}`, n));
+      await enqueue(removed('post-remove-node', 'r', 1));
       const other = await fixture!.open();
       try {
         const first = await store.claim(5, 10_000, undefined, 10);
@@ -400,7 +412,7 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
 
     it('rejects enqueues once closed', async () => {
       await store.close();
-      const error = await store.enqueue(delivery('a', 1)).then(
+      const error = await enqueue(delivery('a', 1)).then(
         () => undefined,
         (failure: unknown) => failure,
       );
