@@ -103,4 +103,50 @@ export const postgresMigrations: readonly string[] = [
      paused_until timestamptz,
      next_slot_at timestamptz NOT NULL DEFAULT '-infinity'
    );`,
+  // An enqueue group in one statement, so one round trip (docs/BENCHMARKS.md, row 3) instead of
+  // four (BEGIN, the locks, the insert, COMMIT). A VOLATILE function's statements each see a
+  // fresh snapshot, as in a READ COMMITTED transaction: what follows the locks sees every
+  // change committed under them. `locks` are the advisory lock keys (`cluster:<id>` and
+  // `key:<JSON [hook, key]>`, as the previous release takes them); the other arrays are the
+  // group, one element per delivery, with a new id each. Returns, in the group's order, each
+  // delivery's id (the first one's for a known idempotency key, also within the group) and
+  // whether it became its cluster's queue head. A cluster with no head has nothing pending:
+  // its first new delivery becomes its head, due now.
+  `CREATE FUNCTION ccx_hook_enqueue(locks text[], ids text[], hooks text[], cluster_ids text[], payloads text[], keys text[])
+   RETURNS TABLE (id text, due boolean) LANGUAGE plpgsql VOLATILE AS $$
+   #variable_conflict use_column
+   BEGIN
+     PERFORM pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(c, 0) AS k FROM unnest(locks) AS c ORDER BY 1) AS s;
+     RETURN QUERY
+     WITH t AS (
+       SELECT * FROM unnest(ids, hooks, cluster_ids, payloads, keys) WITH ORDINALITY AS t(id, hook, cluster_id, payload, key, ord)
+     ),
+     known AS (
+       SELECT d.hook, d.idempotency_key AS key, d.id FROM ccx_hook_deliveries d
+       WHERE (d.hook, d.idempotency_key) IN (SELECT t.hook, t.key FROM t WHERE t.key IS NOT NULL)
+       UNION ALL
+       SELECT k.hook, k.idempotency_key, k.delivery_id FROM ccx_hook_idempotency_keys k
+       WHERE (k.hook, k.idempotency_key) IN (SELECT t.hook, t.key FROM t WHERE t.key IS NOT NULL)
+     ),
+     resolved AS (
+       SELECT t.*, CASE WHEN t.key IS NULL THEN t.id ELSE coalesce(
+         (SELECT known.id FROM known WHERE known.hook = t.hook AND known.key = t.key LIMIT 1),
+         first_value(t.id) OVER (PARTITION BY t.hook, t.key ORDER BY t.ord)) END AS resolved_id
+       FROM t
+     ),
+     inserted AS (
+       INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, idempotency_key, status)
+       SELECT r.id, r.hook, r.cluster_id, r.payload, r.key, 'pending' FROM resolved r WHERE r.resolved_id = r.id ORDER BY r.ord
+       RETURNING ccx_hook_deliveries.id, ccx_hook_deliveries.cluster_id, ccx_hook_deliveries.seq
+     ),
+     heads AS (
+       INSERT INTO ccx_hook_queue_heads (cluster_id, delivery_id, seq, ready_at)
+       SELECT DISTINCT ON (i.cluster_id) i.cluster_id, i.id, i.seq, now() FROM inserted i
+       WHERE NOT EXISTS (SELECT 1 FROM ccx_hook_queue_heads h WHERE h.cluster_id = i.cluster_id)
+       ORDER BY i.cluster_id, i.seq
+       ON CONFLICT (cluster_id) DO NOTHING
+       RETURNING ccx_hook_queue_heads.delivery_id
+     )
+     SELECT r.resolved_id, r.resolved_id = r.id AND r.id IN (SELECT heads.delivery_id FROM heads) FROM resolved r ORDER BY r.ord;
+   END $$;`,
 ];

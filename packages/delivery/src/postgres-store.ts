@@ -233,70 +233,21 @@ export class PostgresStore implements DeliveryStore {
     return this.groups.add(delivery);
   }
 
-  private insert(group: NewDelivery[]): Promise<Enqueued[]> {
-    return this.transaction(async (client) => {
-      const keyed = group.filter((delivery) => delivery.idempotencyKey !== undefined);
-      await client.query(named(
-        `SELECT pg_advisory_xact_lock(k) FROM
-           (SELECT DISTINCT hashtextextended(c, 0) AS k FROM unnest($1::text[]) AS c ORDER BY 1) AS s`,
-        [[...group.map((d) => `cluster:${d.clusterId}`), ...keyed.map((d) => `key:${JSON.stringify([d.hook, d.idempotencyKey])}`)]],
-      ));
-      const ids = new Map<string, string>();
-      const keyOf = (delivery: NewDelivery) => `${delivery.hook}\u0000${delivery.idempotencyKey}`;
-      if (keyed.length > 0) {
-        const { rows } = await client.query<{ hook: string; idempotency_key: string; id: string }>(named(
-          `WITH wanted AS (SELECT * FROM unnest($1::text[], $2::text[]) AS w(hook, idempotency_key))
-           SELECT hook, idempotency_key, id FROM ccx_hook_deliveries WHERE (hook, idempotency_key) IN (SELECT * FROM wanted)
-           UNION ALL
-           SELECT hook, idempotency_key, delivery_id FROM ccx_hook_idempotency_keys WHERE (hook, idempotency_key) IN (SELECT * FROM wanted)`,
-          [keyed.map((d) => d.hook), keyed.map((d) => d.idempotencyKey)],
-        ));
-        for (const row of rows) ids.set(`${row.hook}\u0000${row.idempotency_key}`, row.id);
-      }
-      const fresh: (NewDelivery & { id: string })[] = [];
-      const made: Enqueued[] = [];
-      const result = group.map((delivery): Enqueued => {
-        const existing = delivery.idempotencyKey === undefined ? undefined : ids.get(keyOf(delivery));
-        if (existing) return { id: existing, due: false };
-        const id = newWebhookId();
-        if (delivery.idempotencyKey !== undefined) ids.set(keyOf(delivery), id);
-        // Object.assign, not a spread: docs/BENCHMARKS.md, "Tricks kept in the code".
-        fresh.push(Object.assign({}, delivery, { id }));
-        const enqueued = { id, due: false };
-        made.push(enqueued);
-        return enqueued;
-      });
-      if (fresh.length === 0) return result;
-      // A cluster with no head has nothing pending: its first delivery of the group becomes its
-      // head, due now. Under the cluster's lock no other transaction adds or removes its head, so
-      // clusters that have one are left out before the insert, whose trigger then runs for new
-      // heads only (half of the statement's time when every cluster had one).
-      const { rows } = await client.query<{ delivery_id: string }>(named(
-        `WITH inserted AS (
-           INSERT INTO ccx_hook_deliveries (id, hook, cluster_id, payload, idempotency_key, status)
-           SELECT id, hook, cluster_id, payload, key, 'pending'
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(id, hook, cluster_id, payload, key, ord)
-           ORDER BY ord
-           RETURNING id, cluster_id, seq
-         )
-         INSERT INTO ccx_hook_queue_heads (cluster_id, delivery_id, seq, ready_at)
-         SELECT DISTINCT ON (cluster_id) cluster_id, id, seq, now() FROM inserted i
-         WHERE NOT EXISTS (SELECT 1 FROM ccx_hook_queue_heads h WHERE h.cluster_id = i.cluster_id)
-         ORDER BY cluster_id, seq
-         ON CONFLICT (cluster_id) DO NOTHING
-         RETURNING delivery_id`,
-        [
-          fresh.map((d) => d.id),
-          fresh.map((d) => d.hook),
-          fresh.map((d) => d.clusterId),
-          fresh.map((d) => d.payload),
-          fresh.map((d) => d.idempotencyKey ?? null),
-        ],
-      ));
-      const heads = new Set(rows.map((row) => row.delivery_id));
-      for (const enqueued of made) enqueued.due = heads.has(enqueued.id);
-      return result;
-    });
+  /** The group in one statement (ccx_hook_enqueue, the seventh migration: its comment says how). */
+  private async insert(group: NewDelivery[]): Promise<Enqueued[]> {
+    const keyed = group.filter((delivery) => delivery.idempotencyKey !== undefined);
+    const { rows } = await this.query<Enqueued>(named(
+      'SELECT id, due FROM ccx_hook_enqueue($1, $2, $3, $4, $5, $6)',
+      [
+        [...group.map((d) => `cluster:${d.clusterId}`), ...keyed.map((d) => `key:${JSON.stringify([d.hook, d.idempotencyKey])}`)],
+        group.map(() => newWebhookId()),
+        group.map((d) => d.hook),
+        group.map((d) => d.clusterId),
+        group.map((d) => d.payload),
+        group.map((d) => d.idempotencyKey ?? null),
+      ],
+    ));
+    return rows;
   }
 
   async claim(limit: number, leaseMs: number, token = randomUUID(), ratePerSecond?: number): Promise<ClaimedDelivery[]> {
