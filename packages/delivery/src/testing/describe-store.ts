@@ -240,6 +240,20 @@ export function describeStore(title: string, setup: () => Promise<StoreFixture |
       expect((await store.claim(10, 10_000)).map((d) => d.id)).to.deep.equal([later]);
     });
 
+    it('applies the records of one lease in one group in turn: a stale token first does not hide the live one', async () => {
+      const id = await enqueue(delivery('a', 1));
+      const [claimed] = await store.claim(10, 10_000);
+      const stale = { ...claimed!.lease, token: 'not-the-token' };
+      const applied = await Promise.all([
+        store.recordAttempt(stale, ok, { status: 'delivered' }),
+        store.recordAttempt(claimed!.lease, failed, { status: 'dead' }),
+        store.recordAttempt(claimed!.lease, ok, { status: 'delivered' }),
+      ]);
+      expect(applied).to.deep.equal([false, true, false]);
+      expect(await store.get(id)).to.include({ status: 'dead' });
+      expect(await store.attempts(id)).to.have.length(1);
+    });
+
     it('filters by when a delivery was created and when it last changed', async () => {
       await enqueue(delivery('a', 1));
       // Wide margins: b's enqueue (a commit, an fsync) and the reads must fit in the window on a busy machine.
