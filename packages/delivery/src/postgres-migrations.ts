@@ -103,26 +103,15 @@ export const postgresMigrations: readonly string[] = [
      paused_until timestamptz,
      next_slot_at timestamptz NOT NULL DEFAULT '-infinity'
    );`,
-  // A group of enqueues, and a group of attempt records, each in one statement: one round trip
-  // (docs/BENCHMARKS.md, row 3) instead of four (BEGIN, the locks, the insert, COMMIT) and seven
-  // (BEGIN, two kinds of locks, three statements, COMMIT). A VOLATILE function's statements each
-  // see a fresh snapshot, as in a READ COMMITTED transaction: what follows the locks sees every
-  // change committed under them. The arrays are the group, one element per item.
-  //
-  // ccx_hook_enqueue: `locks` are the advisory lock keys (`cluster:<id>` and `key:<JSON [hook,
-  // key]>`, as the previous release takes them); each delivery comes with a new id. Returns, in
-  // the group's order, each delivery's id (the first one's for a known idempotency key, also
-  // within the group) and whether it became its cluster's queue head: a cluster with no head
-  // has nothing pending, and its first new delivery becomes its head, due now.
-  //
-  // ccx_hook_record: each record is a lease (delivery id, cluster id, token), an outcome
-  // (status, delay in ms, error) and an attempt (number, duration in ms, status code). Returns,
-  // in the group's order, whether each was applied (its lease held). The clusters it promotes
-  // are locked (promotion must not race an enqueue), then their heads, in cluster order as
-  // extend and release lock them. A lease twice in one group is applied once, as one record
-  // after the other would be: the n-th records of each delivery go in round n. A head keeps a
-  // delivery to retry (due after its delay); one that ended is replaced by the next pending
-  // delivery of its cluster, due now, and a cluster with none has no head.
+  // An enqueue group in one statement, so one round trip (docs/BENCHMARKS.md, row 3) instead of
+  // four (BEGIN, the locks, the insert, COMMIT). A VOLATILE function's statements each see a
+  // fresh snapshot, as in a READ COMMITTED transaction: what follows the locks sees every
+  // change committed under them. `locks` are the advisory lock keys (`cluster:<id>` and
+  // `key:<JSON [hook, key]>`, as the previous release takes them); the other arrays are the
+  // group, one element per delivery, with a new id each. Returns, in the group's order, each
+  // delivery's id (the first one's for a known idempotency key, also within the group) and
+  // whether it became its cluster's queue head. A cluster with no head has nothing pending:
+  // its first new delivery becomes its head, due now.
   `CREATE FUNCTION ccx_hook_enqueue(locks text[], ids text[], hooks text[], cluster_ids text[], payloads text[], keys text[])
    RETURNS TABLE (id text, due boolean) LANGUAGE plpgsql VOLATILE AS $$
    #variable_conflict use_column
@@ -159,58 +148,5 @@ export const postgresMigrations: readonly string[] = [
        RETURNING ccx_hook_queue_heads.delivery_id
      )
      SELECT r.resolved_id, r.resolved_id = r.id AND r.id IN (SELECT heads.delivery_id FROM heads) FROM resolved r ORDER BY r.ord;
-   END $$;
-   CREATE FUNCTION ccx_hook_record(ids text[], cluster_ids text[], tokens text[], statuses text[], delays float8[],
-     errors text[], attempt_numbers int[], durations int[], codes int[])
-   RETURNS SETOF boolean LANGUAGE plpgsql VOLATILE AS $$
-   #variable_conflict use_column
-   DECLARE
-     rounds int;
-     applied bigint[] := '{}';
-     applied_now bigint[];
-     ended text[];
-   BEGIN
-     PERFORM pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended('cluster:' || c, 0) AS k
-       FROM unnest(cluster_ids, statuses) AS r(c, s) WHERE s <> 'pending' ORDER BY 1) AS l;
-     PERFORM 1 FROM ccx_hook_queue_heads WHERE cluster_id = ANY(cluster_ids) ORDER BY cluster_id FOR UPDATE;
-     SELECT max(n) INTO rounds FROM (SELECT count(*) AS n FROM unnest(ids) AS i GROUP BY i) AS c;
-     FOR pass IN 1..coalesce(rounds, 0) LOOP
-       WITH r AS (
-         SELECT * FROM (
-           SELECT t.*, row_number() OVER (PARTITION BY t.id ORDER BY t.ord) AS occurrence
-           FROM unnest(ids, cluster_ids, tokens, statuses, delays, errors, attempt_numbers, durations, codes) WITH ORDINALITY
-             AS t(id, cluster_id, token, status, delay_ms, error, attempt, duration_ms, status_code, ord)
-         ) AS numbered WHERE numbered.occurrence = pass
-       ),
-       held AS (
-         UPDATE ccx_hook_queue_heads h SET ready_at = now() + r.delay_ms * interval '1 millisecond', lease_token = NULL
-         FROM r WHERE h.cluster_id = r.cluster_id AND h.delivery_id = r.id AND h.lease_token = r.token
-         RETURNING r.*
-       ),
-       done AS (
-         UPDATE ccx_hook_deliveries d SET status = held.status, attempts = d.attempts + 1,
-           next_attempt_at = now() + held.delay_ms * interval '1 millisecond', last_error = held.error, updated_at = now()
-         FROM held WHERE d.id = held.id
-         RETURNING held.*
-       ),
-       appended AS (
-         INSERT INTO ccx_hook_attempts (delivery_id, attempt, duration_ms, status_code, error)
-         SELECT done.id, done.attempt, done.duration_ms, done.status_code, done.error FROM done ORDER BY done.ord
-       )
-       SELECT coalesce(array_agg(done.ord), '{}'), coalesce(array_agg(done.cluster_id) FILTER (WHERE done.status <> 'pending'), '{}')
-       INTO applied_now, ended FROM done;
-       applied := applied || applied_now;
-       CONTINUE WHEN cardinality(ended) = 0;
-       WITH next AS (
-         SELECT c AS cluster_id, n.id, n.seq FROM unnest(ended) AS c LEFT JOIN LATERAL
-           (SELECT id, seq FROM ccx_hook_deliveries WHERE cluster_id = c AND status = 'pending' ORDER BY seq LIMIT 1) AS n ON true
-       ),
-       promoted AS (
-         UPDATE ccx_hook_queue_heads h SET delivery_id = next.id, seq = next.seq, ready_at = now(), lease_token = NULL
-         FROM next WHERE h.cluster_id = next.cluster_id AND next.id IS NOT NULL
-       )
-       DELETE FROM ccx_hook_queue_heads h USING next WHERE h.cluster_id = next.cluster_id AND next.id IS NULL;
-     END LOOP;
-     RETURN QUERY SELECT o = ANY(applied) FROM generate_series(1, cardinality(ids)) AS o ORDER BY o;
    END $$;`,
 ];
