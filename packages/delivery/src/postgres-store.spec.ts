@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '@ccx-hook/test-postgres';
+import { until } from '@ccx-hook/test-waits';
 import { postgresMigrations } from './postgres-migrations.js';
 import { PostgresStore } from './postgres-store.js';
 import { schema3Queries } from './testing/schema-3-queries.js';
@@ -117,5 +118,23 @@ describe('PostgresStore (PostgreSQL only)', () => {
     }
     expect(schema3Queries.length).to.be.above(30);
     expect(failures).to.deep.equal([]);
+  });
+
+  it('says an endpoint was marked gone by one replica only when two mark it at once', async () => {
+    const store = await PostgresStore.open(database.url);
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      // Another replica marks it gone and has not committed yet: this one's mark waits for it.
+      await other.query('BEGIN');
+      await other.query(`INSERT INTO ccx_hook_endpoints (hook, gone_at, gone_url) VALUES ('post-add-node', now(), 'http://integrator/')`);
+      const marked = store.markGone('post-add-node', 'http://integrator/');
+      await until(async () => (await other.query("SELECT 1 FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")).rows.length > 0, 'the mark waits');
+      await other.query('COMMIT');
+      expect(await marked, 'already gone: the other replica says so').to.equal(false);
+    } finally {
+      await other.end();
+      await store.close();
+    }
   });
 });

@@ -295,14 +295,15 @@ export class PostgresStore implements DeliveryStore {
   }
 
   async markGone(hook: string, url: string): Promise<boolean> {
-    const { rows } = await this.query<{ was_gone: boolean }>(
-      `WITH before AS (SELECT gone_at FROM ccx_hook_endpoints WHERE hook = $1)
-       INSERT INTO ccx_hook_endpoints AS e (hook, gone_at, gone_url) VALUES ($1, now(), $2)
-       ON CONFLICT (hook) DO UPDATE SET gone_at = coalesce(e.gone_at, now()), gone_url = coalesce(e.gone_url, $2)
-       RETURNING (SELECT gone_at IS NOT NULL FROM before) AS was_gone`,
+    // The condition is checked on the row as it is once another replica's mark has committed
+    // (a snapshot taken before would say "not gone" to both of two replicas marking it at once).
+    const { rowCount } = await this.query(
+      `INSERT INTO ccx_hook_endpoints AS e (hook, gone_at, gone_url) VALUES ($1, now(), $2)
+       ON CONFLICT (hook) DO UPDATE SET gone_at = now(), gone_url = $2 WHERE e.gone_at IS NULL
+       RETURNING hook`,
       [hook, url],
     );
-    return rows[0]!.was_gone !== true;
+    return rowCount === 1;
   }
 
   async pause(hook: string, delayMs: number): Promise<void> {
