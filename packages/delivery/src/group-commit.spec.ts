@@ -26,6 +26,18 @@ describe('GroupCommit', () => {
     expect(groups).to.deep.equal([[1, 2, 3], [4, 5]]);
   });
 
+  it('with waves, commits a burst in two halves, and what is left of it in groups of the same size', async () => {
+    const groups: number[][] = [];
+    const commits = new GroupCommit<number, number>(async (items) => {
+      groups.push(items);
+      return items;
+    }, roomy, { waves: true });
+    // Six at once: groups of three, not one of six, nor 3, 2, 1 as halving what is left would make.
+    expect(await Promise.all([1, 2, 3, 4, 5, 6].map((n) => commits.add(n)))).to.deep.equal([1, 2, 3, 4, 5, 6]);
+    expect(await commits.add(7)).to.equal(7);
+    expect(groups).to.deep.equal([[1, 2, 3], [4, 5, 6], [7]]);
+  });
+
   it('rejects every item of a failed group with StoreError, and commits the next group', async () => {
     let calls = 0;
     const commits = new GroupCommit<number, number>(async (items) => {

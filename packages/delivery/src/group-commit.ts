@@ -23,26 +23,51 @@ export interface GroupCommitLimits<T> {
   sizeOf: (item: T) => number;
 }
 
+/** How a `GroupCommit` names its items and sizes its groups. */
+export interface GroupCommitOptions {
+  /** Names an item in the `StoreError` of a failed group ("cannot store <what>"). Default: delivery. */
+  what?: string;
+  /**
+   * A commit takes at most half (rounded up) of the most items that waited at once lately (this
+   * second or the one before), so that callers who wait for their answer before sending again
+   * are answered in two waves: the first wave's callers send their next items while the second
+   * wave commits, instead of every caller waiting on one commit in lock step and the store
+   * idle while they send (docs/BENCHMARKS.md, row 3). One caller at a time still commits at
+   * once, alone. Default: false (a commit takes everything that waits).
+   */
+  waves?: boolean;
+}
+
+/** The span over which `waves` remembers the most items that waited at once (the peak of this span or the one before counts). */
+const peakSpanMs = 1_000;
+
 /**
- * Commits items in groups: the first item starts a commit at the next turn of the event loop;
- * items that arrive while a commit runs form the next group. So an idle store answers at
- * once and a busy one makes fewer, larger commits. No item resolves before its group's commit.
+ * Commits items in groups, one commit at a time: the first item starts a commit at the next turn
+ * of the event loop; items that arrive while a commit runs wait for the next. So an idle store
+ * answers at once and a busy one makes fewer, larger commits. No item resolves before its
+ * group's commit.
  */
 export class GroupCommit<T, R> {
   private gathering: Waiter<T, R>[] = [];
   private running: Promise<void> | undefined;
   private waitingItems = 0;
   private waitingBytes = 0;
+  /** With `waves`: the most items waiting at once in the current span, in the one before, and when the current one began. */
+  private peak = 0;
+  private previousPeak = 0;
+  private peakSince = 0;
+  private readonly what: string;
+  private readonly waves: boolean;
 
-  /**
-   * `commit` must resolve with one result per item, in order, or reject for the whole group;
-   * `what` names an item in the `StoreError` of a failed group ("cannot store <what>").
-   */
+  /** `commit` must resolve with one result per item, in order, or reject for the whole group. */
   constructor(
     private readonly commit: (items: T[]) => Promise<R[]>,
     private readonly limits: GroupCommitLimits<T>,
-    private readonly what = 'delivery',
-  ) {}
+    { what = 'delivery', waves = false }: GroupCommitOptions = {},
+  ) {
+    this.what = what;
+    this.waves = waves;
+  }
 
   /** Resolves with the item's result once its group is committed. */
   add(item: T): Promise<R> {
@@ -53,6 +78,7 @@ export class GroupCommit<T, R> {
     }
     this.waitingItems++;
     this.waitingBytes += size;
+    if (this.waves) this.notePeak();
     return new Promise((resolve, reject) => {
       const waiter: Waiter<T, R> = { item, size, resolve, reject, timer: undefined! };
       waiter.timer = setTimeout(() => this.expire(waiter), timeoutMs);
@@ -81,10 +107,20 @@ export class GroupCommit<T, R> {
     this.waitingBytes -= waiter.size;
   }
 
+  private notePeak(): void {
+    const now = performance.now();
+    if (now - this.peakSince >= peakSpanMs) {
+      this.previousPeak = this.peak;
+      this.peak = 0;
+      this.peakSince = now;
+    }
+    this.peak = Math.max(this.peak, this.waitingItems);
+  }
+
   private async commitGroups(): Promise<void> {
     while (this.gathering.length > 0) {
-      const group = this.gathering;
-      this.gathering = [];
+      const size = this.waves ? Math.ceil(Math.max(this.peak, this.previousPeak) / 2) : this.gathering.length;
+      const group = this.gathering.splice(0, size);
       try {
         const results = await this.commit(group.map((waiter) => waiter.item));
         group.forEach((waiter, index) => waiter.resolve(results[index]!));

@@ -196,8 +196,8 @@ export class PostgresStore implements DeliveryStore {
     private readonly pool: pg.Pool,
     private readonly timeoutMs: number,
   ) {
-    this.groups = new GroupCommit((group) => this.insert(group), deliveryLimits(timeoutMs));
-    this.records = new GroupCommit((group) => this.recordGroup(group), attemptLimits(timeoutMs), 'attempt');
+    this.groups = new GroupCommit((group) => this.insert(group), deliveryLimits(timeoutMs), { waves: true });
+    this.records = new GroupCommit((group) => this.recordGroup(group), attemptLimits(timeoutMs), { what: 'attempt' });
   }
 
   /**

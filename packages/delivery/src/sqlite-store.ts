@@ -60,8 +60,8 @@ export class SqliteStore implements DeliveryStore {
     private readonly file: OpenedFile,
     private readonly options: StoreOptions,
   ) {
-    this.groups = new GroupCommit((group) => this.call('enqueue', group), deliveryLimits(options.timeoutMs));
-    this.records = new GroupCommit((group) => this.call('recordAttempts', group), attemptLimits(options.timeoutMs), 'attempt');
+    this.groups = new GroupCommit((group) => this.call('enqueue', group), deliveryLimits(options.timeoutMs), { waves: true });
+    this.records = new GroupCommit((group) => this.call('recordAttempts', group), attemptLimits(options.timeoutMs), { what: 'attempt' });
     this.watch(worker);
   }
 
