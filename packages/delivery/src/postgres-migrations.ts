@@ -149,4 +149,60 @@ export const postgresMigrations: readonly string[] = [
      )
      SELECT r.resolved_id, r.resolved_id = r.id AND r.id IN (SELECT heads.delivery_id FROM heads) FROM resolved r ORDER BY r.ord;
    END $$;`,
+  // A group of attempt records in one statement, so one round trip instead of seven (BEGIN, the
+  // locks of the clusters it promotes, the locks of their heads, the outcomes, the attempts,
+  // the promotions, COMMIT), and a head written once when its delivery ends (promoted or
+  // removed), not twice. The arrays are the group, one element per record: the lease (delivery
+  // id, cluster id, token), the outcome (status, delay in ms before a retry) and the attempt
+  // (number, duration in ms, status code, error). A record applies only while its lease holds;
+  // of records of the same lease, the first. Returns, in the group's order, whether each applied.
+  // Locks as the previous release takes them: the advisory locks of the clusters whose head
+  // ends, then their heads in cluster order. The head is the oldest pending delivery of its
+  // cluster, so its successor is the first pending one after it.
+  `CREATE FUNCTION ccx_hook_record(ids text[], cluster_ids text[], tokens text[], statuses text[], delays_ms float8[],
+                                   attempt_numbers integer[], durations_ms integer[], status_codes integer[], errors text[])
+   RETURNS TABLE (applied boolean) LANGUAGE plpgsql VOLATILE AS $$
+   #variable_conflict use_column
+   BEGIN
+     PERFORM pg_advisory_xact_lock(k) FROM
+       (SELECT DISTINCT hashtextextended('cluster:' || c, 0) AS k FROM unnest(cluster_ids, statuses) AS u(c, s) WHERE s <> 'pending' ORDER BY 1) AS s;
+     PERFORM 1 FROM ccx_hook_queue_heads WHERE cluster_id = ANY(cluster_ids) ORDER BY cluster_id FOR UPDATE;
+     RETURN QUERY
+     WITH r AS (
+       SELECT * FROM unnest(ids, cluster_ids, tokens, statuses, delays_ms, attempt_numbers, durations_ms, status_codes, errors)
+         WITH ORDINALITY AS r(id, cluster_id, token, status, delay_ms, attempt, duration_ms, status_code, error, ord)
+     ),
+     held AS (
+       SELECT DISTINCT ON (r.id) r.*, h.seq AS head_seq FROM r JOIN ccx_hook_queue_heads h
+         ON h.cluster_id = r.cluster_id AND h.delivery_id = r.id AND h.lease_token = r.token
+       ORDER BY r.id, r.ord
+     ),
+     retried AS (
+       UPDATE ccx_hook_queue_heads h SET ready_at = now() + held.delay_ms * interval '1 millisecond', lease_token = NULL
+       FROM held WHERE held.status = 'pending' AND h.cluster_id = held.cluster_id
+     ),
+     next AS (
+       SELECT held.cluster_id, n.id, n.seq FROM held LEFT JOIN LATERAL
+         (SELECT d.id, d.seq FROM ccx_hook_deliveries d WHERE d.cluster_id = held.cluster_id AND d.status = 'pending' AND d.seq > held.head_seq
+          ORDER BY d.seq LIMIT 1) AS n ON true
+       WHERE held.status <> 'pending'
+     ),
+     promoted AS (
+       UPDATE ccx_hook_queue_heads h SET delivery_id = next.id, seq = next.seq, ready_at = now(), lease_token = NULL
+       FROM next WHERE h.cluster_id = next.cluster_id AND next.id IS NOT NULL
+     ),
+     emptied AS (
+       DELETE FROM ccx_hook_queue_heads h USING next WHERE h.cluster_id = next.cluster_id AND next.id IS NULL
+     ),
+     outcomes AS (
+       UPDATE ccx_hook_deliveries d SET status = held.status, attempts = d.attempts + 1,
+         next_attempt_at = now() + held.delay_ms * interval '1 millisecond', last_error = held.error, updated_at = now()
+       FROM held WHERE d.id = held.id
+     ),
+     attempts AS (
+       INSERT INTO ccx_hook_attempts (delivery_id, attempt, duration_ms, status_code, error)
+       SELECT held.id, held.attempt, held.duration_ms, held.status_code, held.error FROM held ORDER BY held.ord
+     )
+     SELECT r.ord IN (SELECT held.ord FROM held) FROM r ORDER BY r.ord;
+   END $$;`,
 ];

@@ -73,70 +73,6 @@ const headLocks = (param: string) =>
 /** The leases of `$1` (delivery ids), `$2` (cluster ids) and `$3` (tokens) whose queue head holds them. */
 const heldLeases = `(cluster_id, delivery_id, lease_token) IN (SELECT * FROM unnest($2::text[], $1::text[], $3::text[]))`;
 
-/**
- * A group of attempt records inside a transaction that holds the locks of the clusters it
- * promotes and of their queue heads: three statements whatever the group's size (apply the
- * outcomes whose lease holds, append their attempts, promote the next heads). Resolves with
- * whether each record was applied.
- */
-async function recordAll(client: pg.PoolClient, group: readonly LeasedAttempt[]): Promise<boolean[]> {
-  const column = <T>(value: (record: LeasedAttempt) => T) => group.map(value);
-  // The head keeps a delivery to retry (due after its delay); one that ended is replaced below.
-  const { rows } = await client.query<{ id: string }>(named(
-    `WITH r AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[])
-                  AS r(id, cluster_id, token, status, delay_ms, error)),
-     held AS (
-       UPDATE ccx_hook_queue_heads h SET ready_at = now() + ${ms('r.delay_ms')}, lease_token = NULL
-       FROM r WHERE h.cluster_id = r.cluster_id AND h.delivery_id = r.id AND h.lease_token = r.token
-       RETURNING r.*
-     )
-     UPDATE ccx_hook_deliveries d SET status = held.status, attempts = d.attempts + 1,
-       next_attempt_at = now() + ${ms('held.delay_ms')}, last_error = held.error, updated_at = now()
-     FROM held WHERE d.id = held.id
-     RETURNING d.id`,
-    [
-      column(({ lease }) => lease.deliveryId),
-      column(({ lease }) => lease.clusterId),
-      column(({ lease }) => lease.token),
-      column(({ outcome }) => outcome.status),
-      column(({ outcome }) => (outcome.status === 'pending' ? outcome.delayMs : 0)),
-      column(({ attempt }) => attempt.error ?? null),
-    ],
-  ));
-  const applied = new Set(rows.map((row) => row.id));
-  const done = group.filter(({ lease }) => applied.has(lease.deliveryId));
-  if (done.length === 0) return group.map(() => false);
-  const attempts = <T>(value: (record: LeasedAttempt) => T) => done.map(value);
-  await client.query(named(
-    `INSERT INTO ccx_hook_attempts (delivery_id, attempt, duration_ms, status_code, error)
-     SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::text[])`,
-    [
-      attempts(({ lease }) => lease.deliveryId),
-      attempts(({ attempt }) => attempt.attempt),
-      attempts(({ attempt }) => Math.round(attempt.durationMs)),
-      attempts(({ attempt }) => attempt.statusCode ?? null),
-      attempts(({ attempt }) => attempt.error ?? null),
-    ],
-  ));
-  const ended = done.filter(({ outcome }) => outcome.status !== 'pending').map(({ lease }) => lease.clusterId);
-  if (ended.length > 0) {
-    // The next pending delivery of each cluster becomes its head, due now; a cluster with none has no head.
-    await client.query(named(
-      `WITH next AS (
-         SELECT c AS cluster_id, n.id, n.seq FROM unnest($1::text[]) AS c LEFT JOIN LATERAL
-           (SELECT id, seq FROM ccx_hook_deliveries WHERE cluster_id = c AND status = 'pending' ORDER BY seq LIMIT 1) AS n ON true
-       ),
-       promoted AS (
-         UPDATE ccx_hook_queue_heads h SET delivery_id = next.id, seq = next.seq, ready_at = now(), lease_token = NULL
-         FROM next WHERE h.cluster_id = next.cluster_id AND next.id IS NOT NULL
-       )
-       DELETE FROM ccx_hook_queue_heads h USING next WHERE h.cluster_id = next.cluster_id AND next.id IS NULL`,
-      [ended],
-    ));
-  }
-  return group.map(({ lease }) => applied.has(lease.deliveryId));
-}
-
 /** A claimed head's delivery row, with its lease token. */
 type ClaimedRow = Row & { lease_token: string };
 
@@ -328,27 +264,25 @@ export class PostgresStore implements DeliveryStore {
     return this.records.add({ lease, attempt, outcome });
   }
 
-  /** Records a group of attempts in one transaction (one commit); each applies only while its lease token holds. */
-  private recordGroup(group: LeasedAttempt[]): Promise<boolean[]> {
-    return this.transaction(async (client) => {
-      // Promoting the next head must not race an enqueue of the same cluster.
-      const promoting = group.filter(({ outcome }) => outcome.status !== 'pending').map(({ lease }) => lease.clusterId);
-      if (promoting.length > 0) await client.query(named(clusterLocks('$1'), [promoting]));
-      // Heads are locked in cluster order, as `extend` and `release` lock them: two transactions
-      // that touch the same heads never wait for each other in a circle.
-      await client.query(named(headLocks('$1'), [group.map(({ lease }) => lease.clusterId)]));
-      // The same lease twice in one group is applied once, as one record after the other would be.
-      const results = new Map<LeasedAttempt, boolean>();
-      for (let rest = group; rest.length > 0; rest = rest.filter((record) => !results.has(record))) {
-        const ids = new Set<string>();
-        const batch = rest.filter(({ lease }) => !ids.has(lease.deliveryId) && ids.add(lease.deliveryId));
-        const applied = await recordAll(client, batch);
-        batch.forEach((record, index) => results.set(record, applied[index]!));
-      }
-      return group.map((record) => results.get(record)!);
-    });
+  /** Records a group of attempts in one statement (ccx_hook_record, the eighth migration: its comment says how). */
+  private async recordGroup(group: LeasedAttempt[]): Promise<boolean[]> {
+    const column = <T>(value: (record: LeasedAttempt) => T) => group.map(value);
+    const { rows } = await this.query<{ applied: boolean }>(named(
+      'SELECT applied FROM ccx_hook_record($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      [
+        column(({ lease }) => lease.deliveryId),
+        column(({ lease }) => lease.clusterId),
+        column(({ lease }) => lease.token),
+        column(({ outcome }) => outcome.status),
+        column(({ outcome }) => (outcome.status === 'pending' ? outcome.delayMs : 0)),
+        column(({ attempt }) => attempt.attempt),
+        column(({ attempt }) => Math.round(attempt.durationMs)),
+        column(({ attempt }) => attempt.statusCode ?? null),
+        column(({ attempt }) => attempt.error ?? null),
+      ],
+    ));
+    return rows.map((row) => row.applied);
   }
-
 
   async extend(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
     const { rows } = await this.query<{ delivery_id: string }>(
