@@ -120,6 +120,32 @@ describe('PostgresStore (PostgreSQL only)', () => {
     expect(failures).to.deep.equal([]);
   });
 
+  it('vacuums its queue heads while it claims and records, so that claims do not read through their dead versions; not while idle', async () => {
+    const store = await PostgresStore.open(database.url);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    const heads = async () => {
+      const { rows } = await client.query<{ vacuums: string; dead: string }>(
+        "SELECT vacuum_count AS vacuums, n_dead_tup AS dead FROM pg_stat_user_tables WHERE relname = 'ccx_hook_queue_heads'",
+      );
+      return { vacuums: Number(rows[0]!.vacuums), dead: Number(rows[0]!.dead) };
+    };
+    try {
+      for (let n = 0; n < 100; n++) await store.enqueue({ hook: 'post-add-node', clusterId: `c${n % 20}`, payload: '{}' });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await heads()).vacuums, 'nothing claimed or recorded yet').to.equal(0);
+      // Each claim and each record writes a head anew: 200 dead versions by the end.
+      for (let claimed = await store.claim(20, 60_000); claimed.length > 0; claimed = await store.claim(20, 60_000)) {
+        await Promise.all(claimed.map((d) => store.recordAttempt(d.lease, { attempt: 1, durationMs: 1, statusCode: 200 }, { status: 'delivered' })));
+      }
+      expect(await store.count({ status: 'delivered' })).to.equal(100);
+      await until(async () => (await heads()).vacuums > 0 && (await heads()).dead === 0, 'the heads vacuumed, no dead version left');
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
   it('says an endpoint was marked gone by one replica only when two mark it at once', async () => {
     const store = await PostgresStore.open(database.url);
     const other = new pg.Client({ connectionString: database.url });
