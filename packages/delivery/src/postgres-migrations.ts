@@ -156,16 +156,24 @@ export const postgresMigrations: readonly string[] = [
   // id, cluster id, token), the outcome (status, delay in ms before a retry) and the attempt
   // (number, duration in ms, status code, error). A record applies only while its lease holds;
   // of records of the same lease, the first. Returns, in the group's order, whether each applied.
-  // Locks as the previous release takes them: the advisory locks of the clusters whose head
-  // ends, then their heads in cluster order. The head is the oldest pending delivery of its
-  // cluster, so its successor is the first pending one after it.
+  // Locks in the previous release's order: the advisory locks of clusters, then their heads in
+  // cluster order. The head is the oldest pending delivery of its cluster, so its successor is
+  // the first pending one after it. Of the clusters whose head ends, only those with nothing
+  // else pending are locked: removing their head races an enqueue (which makes a head for a
+  // cluster without one); a head promoted to its successor does not (a new delivery queues
+  // behind it), and a pending delivery other than the head stays pending until it is the head.
+  // So while a backlog waits, records and enqueues of the same clusters do not wait for each
+  // other's commits.
   `CREATE FUNCTION ccx_hook_record(ids text[], cluster_ids text[], tokens text[], statuses text[], delays_ms float8[],
                                    attempt_numbers integer[], durations_ms integer[], status_codes integer[], errors text[])
    RETURNS TABLE (applied boolean) LANGUAGE plpgsql VOLATILE AS $$
    #variable_conflict use_column
    BEGIN
      PERFORM pg_advisory_xact_lock(k) FROM
-       (SELECT DISTINCT hashtextextended('cluster:' || c, 0) AS k FROM unnest(cluster_ids, statuses) AS u(c, s) WHERE s <> 'pending' ORDER BY 1) AS s;
+       (SELECT DISTINCT hashtextextended('cluster:' || u.c, 0) AS k FROM unnest(ids, cluster_ids, statuses) AS u(id, c, s)
+        LEFT JOIN ccx_hook_queue_heads h ON h.cluster_id = u.c AND h.delivery_id = u.id
+        WHERE u.s <> 'pending' AND NOT EXISTS (SELECT 1 FROM ccx_hook_deliveries d WHERE d.cluster_id = u.c AND d.status = 'pending' AND d.seq > h.seq)
+        ORDER BY 1) AS s;
      PERFORM 1 FROM ccx_hook_queue_heads WHERE cluster_id = ANY(cluster_ids) ORDER BY cluster_id FOR UPDATE;
      RETURN QUERY
      WITH r AS (

@@ -120,6 +120,49 @@ describe('PostgresStore (PostgreSQL only)', () => {
     expect(failures).to.deep.equal([]);
   });
 
+  it('makes a delivery enqueued while the last one of its cluster is recorded the new head (the record waits for the enqueue)', async () => {
+    const store = await PostgresStore.open(database.url);
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      await store.enqueue({ hook: 'post-add-node', clusterId: 'c', payload: '{}' });
+      const [head] = await store.claim(10, 60_000);
+      // Another replica's enqueue of the same cluster, not committed yet: it saw the head, so it made none.
+      await other.query('BEGIN');
+      const { rows } = await other.query<{ id: string; due: boolean }>(
+        `SELECT id, due FROM ccx_hook_enqueue(ARRAY['cluster:c'], ARRAY['late'], ARRAY['post-add-node'], ARRAY['c'], ARRAY['{}'], ARRAY[NULL])`,
+      );
+      expect(rows).to.deep.equal([{ id: 'late', due: false }]);
+      const recorded = store.recordAttempt(head!.lease, { attempt: 1, durationMs: 1, statusCode: 200 }, { status: 'delivered' });
+      await until(async () => (await other.query("SELECT 1 FROM pg_locks WHERE NOT granted AND locktype = 'advisory'")).rows.length > 0, 'the record waits');
+      await other.query('COMMIT');
+      expect(await recorded).to.equal(true);
+      expect((await store.claim(10, 60_000)).map((d) => d.id), 'the late delivery heads its cluster').to.deep.equal(['late']);
+    } finally {
+      await other.end();
+      await store.close();
+    }
+  });
+
+  it('records the end of a head with a backlog behind it without waiting for an enqueue of its cluster', async () => {
+    const store = await PostgresStore.open(database.url);
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      await store.enqueue({ hook: 'post-add-node', clusterId: 'c', payload: '{}' });
+      const { id: second } = await store.enqueue({ hook: 'post-add-node', clusterId: 'c', payload: '{}' });
+      const [head] = await store.claim(10, 60_000);
+      await other.query('BEGIN');
+      await other.query(`SELECT id, due FROM ccx_hook_enqueue(ARRAY['cluster:c'], ARRAY['late'], ARRAY['post-add-node'], ARRAY['c'], ARRAY['{}'], ARRAY[NULL])`);
+      expect(await store.recordAttempt(head!.lease, { attempt: 1, durationMs: 1, statusCode: 200 }, { status: 'delivered' })).to.equal(true);
+      await other.query('COMMIT');
+      expect((await store.claim(10, 60_000)).map((d) => d.id), 'the next one heads its cluster').to.deep.equal([second]);
+    } finally {
+      await other.end();
+      await store.close();
+    }
+  });
+
   it('vacuums its queue heads while it claims and records, so that claims do not read through their dead versions; not while idle', async () => {
     const store = await PostgresStore.open(database.url);
     const client = new pg.Client({ connectionString: database.url });
