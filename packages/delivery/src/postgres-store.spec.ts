@@ -175,6 +175,7 @@ describe('PostgresStore (PostgreSQL only)', () => {
     };
     try {
       for (let n = 0; n < 100; n++) await store.enqueue({ hook: 'post-add-node', clusterId: `c${n % 20}`, payload: '{}' });
+      // The behaviour: longer than the vacuum's interval (1 s), with nothing claimed or recorded.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect((await heads()).vacuums, 'nothing claimed or recorded yet').to.equal(0);
       // Each claim and each record writes a head anew: 200 dead versions by the end.
