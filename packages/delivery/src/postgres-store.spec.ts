@@ -16,6 +16,21 @@ describe('PostgresStore (PostgreSQL only)', () => {
   });
   afterEach(async () => database?.drop());
 
+  /** A store on the test database and a client of its own (another replica's connection), both closed after `work`. */
+  async function withStoreAndClient(work: (store: PostgresStore, other: pg.Client) => Promise<void>): Promise<void> {
+    const store = await PostgresStore.open(database.url);
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      await work(store, other);
+    } finally {
+      await other.end();
+      await store.close();
+    }
+  }
+  /** Another replica's enqueue of a delivery 'late' to cluster c, as the function runs it. */
+  const lateEnqueue = `SELECT id, due FROM ccx_hook_enqueue(ARRAY['cluster:c'], ARRAY['late'], ARRAY['post-add-node'], ARRAY['c'], ARRAY['{}'], ARRAY[NULL])`;
+
   it('migrates a database of schema version 2 (heads on the delivery rows) and keeps its queues and leases', async () => {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
@@ -121,59 +136,42 @@ describe('PostgresStore (PostgreSQL only)', () => {
   });
 
   it('makes a delivery enqueued while the last one of its cluster is recorded the new head (the record waits for the enqueue)', async () => {
-    const store = await PostgresStore.open(database.url);
-    const other = new pg.Client({ connectionString: database.url });
-    await other.connect();
-    try {
+    await withStoreAndClient(async (store, other) => {
       await store.enqueue({ hook: 'post-add-node', clusterId: 'c', payload: '{}' });
       const [head] = await store.claim(10, 60_000);
       // Another replica's enqueue of the same cluster, not committed yet: it saw the head, so it made none.
       await other.query('BEGIN');
-      const { rows } = await other.query<{ id: string; due: boolean }>(
-        `SELECT id, due FROM ccx_hook_enqueue(ARRAY['cluster:c'], ARRAY['late'], ARRAY['post-add-node'], ARRAY['c'], ARRAY['{}'], ARRAY[NULL])`,
-      );
+      const { rows } = await other.query<{ id: string; due: boolean }>(lateEnqueue);
       expect(rows).to.deep.equal([{ id: 'late', due: false }]);
       const recorded = store.recordAttempt(head!.lease, { attempt: 1, durationMs: 1, statusCode: 200 }, { status: 'delivered' });
       await until(async () => (await other.query("SELECT 1 FROM pg_locks WHERE NOT granted AND locktype = 'advisory'")).rows.length > 0, 'the record waits');
       await other.query('COMMIT');
       expect(await recorded).to.equal(true);
       expect((await store.claim(10, 60_000)).map((d) => d.id), 'the late delivery heads its cluster').to.deep.equal(['late']);
-    } finally {
-      await other.end();
-      await store.close();
-    }
+    });
   });
 
   it('records the end of a head with a backlog behind it without waiting for an enqueue of its cluster', async () => {
-    const store = await PostgresStore.open(database.url);
-    const other = new pg.Client({ connectionString: database.url });
-    await other.connect();
-    try {
+    await withStoreAndClient(async (store, other) => {
       await store.enqueue({ hook: 'post-add-node', clusterId: 'c', payload: '{}' });
       const { id: second } = await store.enqueue({ hook: 'post-add-node', clusterId: 'c', payload: '{}' });
       const [head] = await store.claim(10, 60_000);
       await other.query('BEGIN');
-      await other.query(`SELECT id, due FROM ccx_hook_enqueue(ARRAY['cluster:c'], ARRAY['late'], ARRAY['post-add-node'], ARRAY['c'], ARRAY['{}'], ARRAY[NULL])`);
+      await other.query(lateEnqueue);
       expect(await store.recordAttempt(head!.lease, { attempt: 1, durationMs: 1, statusCode: 200 }, { status: 'delivered' })).to.equal(true);
       await other.query('COMMIT');
       expect((await store.claim(10, 60_000)).map((d) => d.id), 'the next one heads its cluster').to.deep.equal([second]);
-    } finally {
-      await other.end();
-      await store.close();
-    }
+    });
   });
 
   it('vacuums its queue heads while it claims and records, so that claims do not read through their dead versions; not while idle', async () => {
-    const store = await PostgresStore.open(database.url);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    const heads = async () => {
-      const { rows } = await client.query<{ vacuums: string; dead: string }>(
-        "SELECT vacuum_count AS vacuums, n_dead_tup AS dead FROM pg_stat_user_tables WHERE relname = 'ccx_hook_queue_heads'",
-      );
-      return { vacuums: Number(rows[0]!.vacuums), dead: Number(rows[0]!.dead) };
-    };
-    try {
+    await withStoreAndClient(async (store, client) => {
+      const heads = async () => {
+        const { rows } = await client.query<{ vacuums: string; dead: string }>(
+          "SELECT vacuum_count AS vacuums, n_dead_tup AS dead FROM pg_stat_user_tables WHERE relname = 'ccx_hook_queue_heads'",
+        );
+        return { vacuums: Number(rows[0]!.vacuums), dead: Number(rows[0]!.dead) };
+      };
       for (let n = 0; n < 100; n++) await store.enqueue({ hook: 'post-add-node', clusterId: `c${n % 20}`, payload: '{}' });
       // The behaviour: longer than the vacuum's interval (1 s), with nothing claimed or recorded.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -184,17 +182,11 @@ describe('PostgresStore (PostgreSQL only)', () => {
       }
       expect(await store.count({ status: 'delivered' })).to.equal(100);
       await until(async () => (await heads()).vacuums > 0 && (await heads()).dead === 0, 'the heads vacuumed, no dead version left');
-    } finally {
-      await client.end();
-      await store.close();
-    }
+    });
   });
 
   it('says an endpoint was marked gone by one replica only when two mark it at once', async () => {
-    const store = await PostgresStore.open(database.url);
-    const other = new pg.Client({ connectionString: database.url });
-    await other.connect();
-    try {
+    await withStoreAndClient(async (store, other) => {
       // Another replica marks it gone and has not committed yet: this one's mark waits for it.
       await other.query('BEGIN');
       await other.query(`INSERT INTO ccx_hook_endpoints (hook, gone_at, gone_url) VALUES ('post-add-node', now(), 'http://integrator/')`);
@@ -202,9 +194,6 @@ describe('PostgresStore (PostgreSQL only)', () => {
       await until(async () => (await other.query("SELECT 1 FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")).rows.length > 0, 'the mark waits');
       await other.query('COMMIT');
       expect(await marked, 'already gone: the other replica says so').to.equal(false);
-    } finally {
-      await other.end();
-      await store.close();
-    }
+    });
   });
 });
