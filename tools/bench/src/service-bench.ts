@@ -387,7 +387,7 @@ const rows: string[][] = [
   ] : []),
   ...['SQLite', 'PostgreSQL'].filter((name) => samples.has(`startup ${name}`)).map((name) => ['7', `start-up to the first answered call, 100,000 pending, ${name}`, `${fixed(med(`startup ${name}`) / 1000)} s`, `bare grpc-js + got: ${fixed(med('startup bare') / 1000)} s`, ratio(`startup ${name}`, 'startup bare'), '≤ 0.4 s or ≤ 1.2×']),
 ];
-/** The rows whose ratios are medians of pairs of windows, not ratios of medians. */
+/** How the rows whose ratios are not ratios of medians take them: of pairs of windows, or of the whole run's calls. */
 const pairedRows = [
   ...(runs('pre') ? [`row 1's ratios: of the ${rounds * passThroughPairs} pairs of windows`] : []),
   ...(runs('post') ? [`row 3's: of each row's ${rounds} pairs`] : []),
