@@ -27,20 +27,18 @@ describe('pre- hooks in bursts (DESIGN §4)', function () {
       policy: { budgetMs: 10_000 },
       breaker: { threshold: 100_000, cooldownMs: 60_000 },
     });
-    const results = await Promise.all(
-      Array.from({ length: 300 }, async (_, n) => {
-        const started = performance.now();
-        try {
-          const answer = await harness.call('pre-add-node', { clusterId: `c${n}` }, 3_000);
-          return { decidedBy: answer.decidedBy, ms: performance.now() - started };
-        } catch (error) {
-          return { decidedBy: status[(error as ServiceError).code], ms: performance.now() - started };
-        }
-      }),
+    // An answer after the deadline is DEADLINE_EXCEEDED: the client's deadline is the test. (A
+    // clock around each call would time this process's own loop too, busy with 300 answers.)
+    const decidedBy = await Promise.all(
+      Array.from({ length: 300 }, (_, n) =>
+        harness.call('pre-add-node', { clusterId: `c${n}` }, 3_000).then(
+          (answer) => answer.decidedBy,
+          (error: ServiceError) => status[error.code],
+        ),
+      ),
     );
-    const late = results.filter((result) => result.decidedBy !== DecidedBy.DECIDED_BY_FAILURE_POLICY);
+    const late = decidedBy.filter((decided) => decided !== DecidedBy.DECIDED_BY_FAILURE_POLICY);
     expect(late, `${late.length} of 300 not answered by the policy`).to.deep.equal([]);
-    expect(Math.max(...results.map((result) => result.ms))).to.be.below(3_000);
   });
 
   it('asks a healthy endpoint within a short deadline while 2,000 calls wait on another, silent one', async function () {
