@@ -17,6 +17,7 @@ interface Pair {
 export class TcpProxy {
   private readonly pairs = new Set<Pair>();
   private holding = false;
+  private sent = 0;
 
   private constructor(
     private readonly server: Server,
@@ -40,6 +41,11 @@ export class TcpProxy {
   /** Connections through the proxy now. */
   get connections(): number {
     return this.pairs.size;
+  }
+
+  /** Bytes the clients have sent to the server through the proxy so far: what they asked of it. */
+  get bytesToServer(): number {
+    return this.sent;
   }
 
   /** `url` with its host and port replaced by the proxy's. */
@@ -100,6 +106,7 @@ export class TcpProxy {
     pair.upstream = upstream;
     upstream.on('error', () => this.end(pair));
     upstream.on('close', () => this.end(pair));
+    pair.client.on('data', (chunk: Buffer) => (this.sent += chunk.length));
     this.forward(pair.client, upstream);
     this.forward(upstream, pair.client);
   }
